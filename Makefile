@@ -1,0 +1,35 @@
+# logsift — build, test and lint. `sam build` calls the build-<LogicalId> targets.
+GO ?= go
+GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc
+FUZZTIME ?= 30s
+
+.PHONY: test lint vet staticcheck fmt-check cfn-lint asl-lint e2e fuzz bench bench-runs run build-local
+
+# The README's test command: everything CI checks.
+test: vet
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+lint: fmt-check vet staticcheck
+
+run:
+	$(GO) run ./cmd/logsift analyze examples/access-logs.csv
+
+# Lambda bootstrap binaries, as `sam build` builds them (linux/arm64).
+define lambda_target
+build-$(1):
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $$(ARTIFACTS_DIR)/bootstrap ./functions/$(2)
+endef
+$(eval $(call lambda_target,ParseFunction,parse))
+$(eval $(call lambda_target,FilterFunction,filter))
+$(eval $(call lambda_target,AnalyzeFunction,analyze))
+$(eval $(call lambda_target,AggregateFunction,aggregate))
+$(eval $(call lambda_target,NotifyFunction,notify))

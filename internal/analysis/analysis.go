@@ -1,0 +1,112 @@
+// Package analysis turns rule evidence into verdicts and advice. An Analyzer is
+// either the offline one (rules and fixed text, no network) or a model; the
+// model's answer is always checked against the evidence (see Verify) and can add
+// to the rules' findings but never remove or weaken them.
+package analysis
+
+import (
+	"context"
+	"errors"
+
+	"github.com/logsift/logsift/internal/evidence"
+)
+
+// Verdict is the classification of one actor.
+type Verdict struct {
+	Actor      string              `json:"actor"`
+	Categories []evidence.Category `json:"categories"`
+	Severity   evidence.Severity   `json:"severity"`
+	Confidence float64             `json:"confidence"` // 0..1
+	Rationale  string              `json:"rationale"`
+	Source     string              `json:"source"` // "rules" or "model"
+}
+
+// Observation is a campaign-level remark (several actors acting together).
+type Observation struct {
+	Actors  []string `json:"actors"`
+	Summary string   `json:"summary"`
+	Source  string   `json:"source"`
+}
+
+// Action kinds, in the order a team usually applies them.
+const (
+	ActionWAFIPSet     = "waf-ip-set"     // block the listed actors with an AWS WAF IP set
+	ActionWAFManaged   = "waf-managed"    // enable an AWS WAF managed rule group
+	ActionWAFRateBased = "waf-rate-based" // a rate-based rule
+	ActionWAFCustom    = "waf-custom"     // a custom rule (path match, header match)
+	ActionApp          = "app"            // change the application
+	ActionServer       = "server"         // change the web server / hosting configuration
+)
+
+// Recommendation is one prioritised action, tied to the findings it addresses.
+type Recommendation struct {
+	Priority   int                 `json:"priority"` // 1 is most urgent
+	Kind       string              `json:"kind"`     // one of the Action* constants
+	Title      string              `json:"title"`
+	Detail     string              `json:"detail"`
+	Categories []evidence.Category `json:"categories,omitempty"` // the findings it addresses
+	Actors     []string            `json:"actors,omitempty"`
+	Source     string              `json:"source"`
+}
+
+// Usage is what the analyzer spent.
+type Usage struct {
+	Model        string  `json:"model,omitempty"`
+	Calls        int     `json:"calls"`
+	InputTokens  int64   `json:"input_tokens"`
+	OutputTokens int64   `json:"output_tokens"`
+	CostUSD      float64 `json:"cost_usd"`
+}
+
+// Add accumulates u2 into u.
+func (u *Usage) Add(u2 Usage) {
+	if u.Model == "" {
+		u.Model = u2.Model
+	}
+	u.Calls += u2.Calls
+	u.InputTokens += u2.InputTokens
+	u.OutputTokens += u2.OutputTokens
+	u.CostUSD += u2.CostUSD
+}
+
+// ClassifyResult is an analyzer's answer for one chunk of suspicious actors.
+type ClassifyResult struct {
+	Verdicts     []Verdict     `json:"verdicts"`
+	Observations []Observation `json:"observations,omitempty"`
+	// Notes says what was dropped or left out (invented entities, actors over the
+	// token budget, the model being unavailable); shown in the report.
+	Notes []string `json:"notes,omitempty"`
+	Usage Usage    `json:"usage"`
+	// ModelUnavailable is set when the model could not be used and the verdicts
+	// come from the rules alone.
+	ModelUnavailable bool `json:"model_unavailable,omitempty"`
+}
+
+// RecommendInput is the aggregated picture the recommendations are written for.
+type RecommendInput struct {
+	Actors    []evidence.Actor    `json:"actors"` // suspicious actors, worst first
+	Verdicts  []Verdict           `json:"verdicts"`
+	Campaigns []evidence.Campaign `json:"campaigns"`
+}
+
+// RecommendResult is the prioritised advice.
+type RecommendResult struct {
+	Recommendations  []Recommendation `json:"recommendations"`
+	Notes            []string         `json:"notes,omitempty"`
+	Usage            Usage            `json:"usage"`
+	ModelUnavailable bool             `json:"model_unavailable,omitempty"`
+}
+
+// Analyzer classifies suspicious actors and writes advice.
+type Analyzer interface {
+	Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (ClassifyResult, error)
+	Recommend(ctx context.Context, in RecommendInput) (RecommendResult, error)
+}
+
+// ErrThrottled is returned (wrapped) when the model stayed throttled after the
+// last retry, so that the state machine can back off longer and try again.
+var ErrThrottled = errors.New("model throttled")
+
+// ErrUnavailable is returned (wrapped) when the model cannot be used at all
+// (access denied, model not enabled, unknown model id); the message says what to enable.
+var ErrUnavailable = errors.New("model unavailable")

@@ -1,0 +1,159 @@
+// Package evidence holds what the deterministic rules found about each actor:
+// the facts every later stage (the model, the report, the blocklist) works from.
+package evidence
+
+import (
+	"fmt"
+	"time"
+)
+
+// Category is an attack family. The list is fixed: the model's tool schema,
+// the JSON report and the README all use exactly these strings.
+type Category string
+
+const (
+	SensitiveFiles  Category = "sensitive-files"  // .env, .git/, keys, backups, cloud credentials
+	AdminProbing    Category = "admin-probing"    // admin panels, phpMyAdmin, server-status, actuator
+	TechProbing     Category = "tech-probing"     // probing for frameworks and technologies not in use
+	WordPressScan   Category = "wordpress-scan"   // wp-login, xmlrpc, wp-content plugin probes
+	PathTraversal   Category = "path-traversal"   // ../, encoded variants, /etc/passwd, win.ini
+	SQLInjection    Category = "sqli"             // union select, sleep(), information_schema
+	XSS             Category = "xss"              // <script>, javascript:, onerror=
+	Log4Shell       Category = "log4shell"        // ${jndi:...} and obfuscations
+	CVEProbe        Category = "cve-probe"        // known exploit paths and payloads (OGNL, Cacti, shellshock...)
+	Webshell        Category = "webshell"         // backdoor / webshell access
+	ScannerUA       Category = "scanner-ua"       // user agents of attack tools (Nikto, sqlmap, zgrab...)
+	HTTPProbing     Category = "http-probing"     // bursts of distinct failing non-static paths
+	AggressiveCrawl Category = "aggressive-crawl" // request rate far above a human or polite bot
+	BruteForce      Category = "brute-force"      // many 401/403 on login endpoints
+	BadRequest      Category = "bad-request"      // empty/binary request lines, CONNECT, proxy attempts
+)
+
+// Categories lists every category, in the order reports show them.
+var Categories = []Category{
+	Log4Shell, CVEProbe, Webshell, SQLInjection, PathTraversal, XSS, SensitiveFiles,
+	BruteForce, WordPressScan, AdminProbing, TechProbing, ScannerUA, HTTPProbing,
+	AggressiveCrawl, BadRequest,
+}
+
+// Valid reports whether c is one of Categories.
+func (c Category) Valid() bool {
+	for _, k := range Categories {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Severity orders findings. The zero value is Info.
+type Severity int
+
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity parses a severity name as String writes it.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if n == s {
+			return Severity(i), nil
+		}
+	}
+	return Info, fmt.Errorf("unknown severity %q", s)
+}
+
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Count is a value and how many requests had it.
+type Count struct {
+	Value string `json:"value"`
+	N     int64  `json:"n"`
+}
+
+// Sample is one request kept as evidence, with its line number in the source.
+// Strings are as logged (attacker-controlled) and truncated.
+type Sample struct {
+	Line   int64     `json:"line"`
+	Time   time.Time `json:"time"`
+	Method string    `json:"method,omitempty"`
+	Target string    `json:"target"` // raw path and query as logged
+	Status int       `json:"status"`
+	UA     string    `json:"ua,omitempty"`
+}
+
+// Hit is one rule that fired for an actor, with why and the requests that made it fire.
+type Hit struct {
+	Rule     string   `json:"rule"` // stable rule id, e.g. "sensitive-files"
+	Category Category `json:"category"`
+	Severity Severity `json:"severity"`
+	Count    int64    `json:"count"`  // requests that matched the rule
+	Reason   string   `json:"reason"` // why it fired, in words, e.g. "5 distinct sensitive files requested (threshold 3)"
+	Samples  []Sample `json:"samples"`
+}
+
+// Actor is everything the rules know about one client (IPv4 address or IPv6 /64).
+type Actor struct {
+	Actor         string           `json:"actor"` // IPv4 address or IPv6 CIDR
+	Requests      int64            `json:"requests"`
+	FirstSeen     time.Time        `json:"first_seen"`
+	LastSeen      time.Time        `json:"last_seen"`
+	Statuses      map[string]int64 `json:"statuses"`       // "404" -> n; "000" for no status
+	DistinctPaths int              `json:"distinct_paths"` // exact up to a cap, then a lower bound
+	TopPaths      []Count          `json:"top_paths"`      // bounded
+	UserAgents    []Count          `json:"user_agents"`    // bounded
+	Hits          []Hit            `json:"hits"`           // rules that fired; empty for weak actors
+	// Weak lists rule matches that stayed below their thresholds. Aggregate uses
+	// them to find campaigns spread thinly across many actors.
+	Weak       []Hit      `json:"weak,omitempty"`
+	Severity   Severity   `json:"severity"`   // highest severity of Hits
+	Categories []Category `json:"categories"` // categories of Hits, most severe first
+	Score      float64    `json:"score"`      // ranking weight from the rules; higher is worse
+}
+
+// Suspicious reports whether any rule fired for the actor.
+func (a *Actor) Suspicious() bool { return len(a.Hits) > 0 }
+
+// Campaign is a pattern shared by several actors: the same unusual user agent
+// or the same set of probed paths.
+type Campaign struct {
+	Kind       string     `json:"kind"` // "shared-user-agent" or "shared-probe-set"
+	Key        string     `json:"key"`  // the user agent, or a description of the probe set
+	Actors     []string   `json:"actors"`
+	Categories []Category `json:"categories"`
+	Requests   int64      `json:"requests"`
+	Severity   Severity   `json:"severity"`
+	Reason     string     `json:"reason"`
+}
+
+// Chunk is the Filter stage's output for one chunk of actors.
+type Chunk struct {
+	Chunk       int     `json:"chunk"`
+	Requests    int64   `json:"requests"`
+	Actors      int     `json:"actors"`      // all actors seen in the chunk
+	Allowlisted int64   `json:"allowlisted"` // requests skipped by the allowlist
+	Suspicious  []Actor `json:"suspicious"`  // actors with at least one Hit, worst first
+	Weak        []Actor `json:"weak"`        // actors with only below-threshold matches (bounded)
+}
