@@ -1,0 +1,538 @@
+package analysis
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/logsift/logsift/internal/evidence"
+)
+
+// A model's answer is checked against the evidence it was shown before anything
+// in it reaches a report: actors it was not shown are dropped, sentences that
+// name an IP address, a path or a request count the evidence does not contain
+// are dropped, and Merge makes sure it can add to the rules' findings but not
+// remove or weaken them. Every drop is recorded as a note for the report.
+
+// maxVerifyNotes bounds the notes one answer can produce.
+const maxVerifyNotes = 30
+
+// Verify checks a validated classify answer against the actors and campaigns
+// the model was shown. It returns the answer with unknown actors and invented
+// entities removed (verdict actors are rewritten to the evidence's spelling),
+// and a note for each removal.
+func Verify(actors []evidence.Actor, campaigns []evidence.Campaign, ans ClassifyAnswer) (ClassifyAnswer, []string) {
+	ix := newVerifyIndex(actors, campaigns)
+	var n verifyNotes
+	var out ClassifyAnswer
+	seen := make(map[string]bool)
+	for _, v := range ans.Verdicts {
+		id, ok := ix.actor(v.Actor)
+		if !ok {
+			n.addf("model gave a verdict for %s, which is not in the evidence; dropped", verifyShow(v.Actor))
+			continue
+		}
+		if seen[id] {
+			n.addf("model gave more than one verdict for %s; kept the first", id)
+			continue
+		}
+		seen[id] = true
+		v.Actor = id
+		v.Source = "model"
+		v.Categories = verifyKnownCategories(v.Categories)
+		v.Rationale = ix.checkText(v.Rationale, ix.requests[id], &n)
+		out.Verdicts = append(out.Verdicts, v)
+	}
+	for _, o := range ans.Observations {
+		var ids []string
+		var limit int64
+		for _, a := range o.Actors {
+			id, ok := ix.actor(a)
+			if !ok {
+				n.addf("model named %s in an observation, which is not in the evidence; dropped", verifyShow(a))
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+				limit += ix.requests[id]
+			}
+		}
+		if len(ids) == 0 {
+			n.addf("model made an observation about no actor in the evidence; dropped")
+			continue
+		}
+		o.Actors = ids
+		o.Source = "model"
+		o.Summary = ix.checkText(o.Summary, limit, &n)
+		if strings.TrimSpace(o.Summary) == "" {
+			n.addf("model's observation about %s had nothing left after checking; dropped", strings.Join(ids, ", "))
+			continue
+		}
+		out.Observations = append(out.Observations, o)
+	}
+	return out, n.list()
+}
+
+// Merge combines the rules' verdicts with the model's (already verified) ones,
+// one verdict per actor in actors, in their order. For every actor the result
+// keeps at least the severity and the categories of the evidence and of the
+// rules' verdict; the model adds categories, may raise the severity and supplies
+// the rationale. A model calling a rule-flagged actor benign is noted and
+// ignored; an actor the model left out gets the rules' verdict. rules may be
+// nil or partial: missing ones are built from the evidence (EvidenceVerdict).
+func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string) {
+	byRules := make(map[string]Verdict, len(rules))
+	for _, v := range rules {
+		if _, dup := byRules[v.Actor]; !dup {
+			byRules[v.Actor] = v
+		}
+	}
+	byModel := make(map[string]Verdict, len(model))
+	for _, v := range model {
+		if _, dup := byModel[v.Actor]; !dup {
+			byModel[v.Actor] = v
+		}
+	}
+	var n verifyNotes
+	var omitted, benign []string
+	out := make([]Verdict, 0, len(actors))
+	for i := range actors {
+		a := &actors[i]
+		floor, ok := byRules[a.Actor]
+		if !ok {
+			floor = EvidenceVerdict(a)
+		}
+		floor.Actor = a.Actor
+		floor.Source = "rules"
+		floor.Severity = max(floor.Severity, a.Severity)
+		floor.Categories = verifyUnion(floor.Categories, a.Categories)
+
+		m, ok := byModel[a.Actor]
+		if !ok {
+			if a.Suspicious() {
+				omitted = append(omitted, a.Actor)
+			}
+			out = append(out, floor)
+			continue
+		}
+		if a.Suspicious() && m.Severity == evidence.Info && len(m.Categories) == 0 {
+			benign = append(benign, a.Actor)
+			out = append(out, floor)
+			continue
+		}
+		if m.Severity < floor.Severity {
+			n.addf("model rated %s %s; kept the rules' %s", a.Actor, m.Severity, floor.Severity)
+		}
+		if missing := verifyMissing(floor.Categories, m.Categories); len(missing) > 0 {
+			n.addf("model left out %s for %s; kept from the rules", verifyJoinCats(missing), a.Actor)
+		}
+		v := m
+		v.Actor = a.Actor
+		v.Source = "model"
+		v.Severity = max(m.Severity, floor.Severity)
+		v.Categories = verifyUnion(floor.Categories, m.Categories)
+		v.Confidence = min(max(v.Confidence, 0), 1)
+		if strings.TrimSpace(v.Rationale) == "" {
+			v.Rationale = floor.Rationale
+		}
+		out = append(out, v)
+	}
+	if len(benign) > 0 {
+		n.addf("model called %d rule-flagged actors benign (%s); the rules' verdicts stand", len(benign), verifyFew(benign))
+	}
+	if len(omitted) > 0 {
+		if len(byModel) == 0 {
+			n.addf("model reported no threats; the rules' verdicts for %d actors stand", len(omitted))
+		} else {
+			n.addf("model gave no verdict for %d actors (%s); the rules' verdicts are used", len(omitted), verifyFew(omitted))
+		}
+	}
+	return out, n.list()
+}
+
+// EvidenceVerdict is the verdict the rules' evidence alone gives an actor.
+func EvidenceVerdict(a *evidence.Actor) Verdict {
+	v := Verdict{
+		Actor:      a.Actor,
+		Categories: slices.Clone(a.Categories),
+		Severity:   a.Severity,
+		Source:     "rules",
+	}
+	var reasons []string
+	for _, h := range a.Hits {
+		v.Severity = max(v.Severity, h.Severity)
+		v.Categories = verifyUnion(v.Categories, []evidence.Category{h.Category})
+		if h.Reason != "" {
+			reasons = append(reasons, Sanitize(h.Reason, 200))
+		}
+	}
+	// The rules do not measure confidence: a fired rule is certain about what it
+	// matched, not about intent. A fixed middle-high value says so.
+	if len(a.Hits) > 0 {
+		v.Confidence = 0.7
+	}
+	v.Rationale = Sanitize(strings.Join(reasons, "; "), MaxRationaleLen)
+	return v
+}
+
+// VerifyRecommend checks a validated recommend answer against the findings:
+// actors not in them are removed, sentences naming invented IPs or paths are
+// removed, and a recommendation whose title names one is dropped.
+// Recommendations come back sorted by priority.
+func VerifyRecommend(in RecommendInput, ans RecommendAnswer) (RecommendAnswer, []string) {
+	actors := slices.Clone(in.Actors)
+	known := make(map[string]bool)
+	for _, a := range actors {
+		known[a.Actor] = true
+	}
+	// Verdicts and campaigns can name actors that are not in in.Actors (the
+	// list is bounded); they are findings too.
+	for _, v := range in.Verdicts {
+		if !known[v.Actor] {
+			known[v.Actor] = true
+			actors = append(actors, evidence.Actor{Actor: v.Actor})
+		}
+	}
+	for _, c := range in.Campaigns {
+		for _, id := range c.Actors {
+			if !known[id] {
+				known[id] = true
+				actors = append(actors, evidence.Actor{Actor: id})
+			}
+		}
+	}
+	ix := newVerifyIndex(actors, in.Campaigns)
+	var total int64
+	for _, r := range ix.requests {
+		total += r
+	}
+	for _, c := range in.Campaigns {
+		total = max(total, c.Requests)
+	}
+	var n verifyNotes
+	var out RecommendAnswer
+	for _, r := range ans.Recommendations {
+		var ids []string
+		for _, a := range r.Actors {
+			id, ok := ix.actor(a)
+			if !ok {
+				n.addf("model recommended action on %s, which is not in the findings; dropped", verifyShow(a))
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		if r.Kind == ActionWAFIPSet && len(r.Actors) > 0 && len(ids) == 0 {
+			n.addf("model's recommendation %q named no actor from the findings; dropped", verifyShow(r.Title))
+			continue
+		}
+		if reason := ix.sentenceProblem(r.Title, total); reason != "" {
+			n.add(reason)
+			n.addf("model's recommendation %q named something not in the findings; dropped", verifyShow(r.Title))
+			continue
+		}
+		r.Actors = ids
+		r.Categories = verifyKnownCategories(r.Categories)
+		r.Detail = ix.checkText(r.Detail, total, &n)
+		r.Source = "model"
+		out.Recommendations = append(out.Recommendations, r)
+	}
+	slices.SortStableFunc(out.Recommendations, func(a, b Recommendation) int { return a.Priority - b.Priority })
+	return out, n.list()
+}
+
+// verifyIndex is what the evidence contains, for looking entities up.
+type verifyIndex struct {
+	ids      map[string]string // normalised actor -> actor as in the evidence
+	prefixes []verifyPrefix     // actors that are CIDRs (IPv6 /64)
+	requests map[string]int64
+	corpus   string // lower-cased strings of the evidence, raw and decoded, one per line
+}
+
+type verifyPrefix struct {
+	p  netip.Prefix
+	id string
+}
+
+func newVerifyIndex(actors []evidence.Actor, campaigns []evidence.Campaign) *verifyIndex {
+	ix := &verifyIndex{ids: make(map[string]string), requests: make(map[string]int64)}
+	var b strings.Builder
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		b.WriteString(strings.ToLower(s))
+		b.WriteByte('\n')
+		if d, err := url.PathUnescape(s); err == nil && d != s {
+			b.WriteString(strings.ToLower(d))
+			b.WriteByte('\n')
+			// Double-encoded probes (%252e) are common; one more round.
+			if d2, err := url.PathUnescape(d); err == nil && d2 != d {
+				b.WriteString(strings.ToLower(d2))
+				b.WriteByte('\n')
+			}
+		}
+	}
+	for i := range actors {
+		a := &actors[i]
+		ix.requests[a.Actor] = max(ix.requests[a.Actor], a.Requests)
+		ix.ids[verifyNorm(a.Actor)] = a.Actor
+		if p, err := netip.ParsePrefix(strings.TrimSpace(a.Actor)); err == nil {
+			ix.prefixes = append(ix.prefixes, verifyPrefix{p.Masked(), a.Actor})
+		}
+		add(a.Actor)
+		for _, c := range a.TopPaths {
+			add(c.Value)
+		}
+		for _, c := range a.UserAgents {
+			add(c.Value)
+		}
+		for _, hs := range [][]evidence.Hit{a.Hits, a.Weak} {
+			for _, h := range hs {
+				add(h.Reason)
+				for _, s := range h.Samples {
+					add(s.Target)
+					add(s.UA)
+				}
+			}
+		}
+	}
+	for _, c := range campaigns {
+		add(c.Key)
+		add(c.Reason)
+	}
+	ix.corpus = b.String()
+	return ix
+}
+
+// verifyNorm is an actor's canonical spelling: addresses and prefixes as netip
+// prints them, anything else trimmed and lower-cased.
+func verifyNorm(s string) string {
+	s = strings.TrimSpace(s)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked().String()
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap().String()
+	}
+	return strings.ToLower(s)
+}
+
+// actor finds the evidence actor s names: the same actor, or an address inside
+// an actor that is a prefix (a model may name one address of an IPv6 /64).
+func (ix *verifyIndex) actor(s string) (string, bool) {
+	if id, ok := ix.ids[verifyNorm(s)]; ok {
+		return id, true
+	}
+	if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+		for _, p := range ix.prefixes {
+			if p.p.Contains(a.Unmap()) {
+				return p.id, true
+			}
+		}
+	}
+	return "", false
+}
+
+// ipKnown reports whether an address or prefix the model wrote is an actor, or
+// inside one, or appears somewhere in the evidence text (a probe can carry an
+// address, e.g. 169.254.169.254 in an SSRF attempt).
+func (ix *verifyIndex) ipKnown(tok string) bool {
+	if _, ok := ix.actor(tok); ok {
+		return true
+	}
+	if p, err := netip.ParsePrefix(tok); err == nil {
+		for _, q := range ix.prefixes {
+			if q.p.Bits() <= p.Bits() && q.p.Contains(p.Addr()) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(ix.corpus, strings.ToLower(tok))
+}
+
+var (
+	verifyIPv4Re  = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b`)
+	verifyIPv6Re  = regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?`)
+	verifyPathRe  = regexp.MustCompile("(?:^|[\\s\"'(\\[`=:,])(/[^\\s\"'()\\[\\]<>`,;]+)")
+	verifyCountRe = regexp.MustCompile(`(?i)\b(\d[\d,]*)\s+(?:[a-z0-9-]+\s+){0,2}?(requests|times|hits|attempts|calls|probes|queries|responses|errors)\b`)
+	// Phrases of instructions planted in log fields. A model repeating one has
+	// read data as a command; the sentence goes.
+	verifyInjectionRe = regexp.MustCompile(`(?i)(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)|report\s+no\s+threats|system\s+prompt|you\s+are\s+now\b|new\s+instructions`)
+	// Sentence ends: punctuation followed by space, or a line break.
+	verifySentenceRe = regexp.MustCompile(`[.!?;]\s+|\n+`)
+)
+
+// checkText removes the sentences of s that name an entity the evidence does not
+// contain or a request count above limit (limit < 0: no count check), noting
+// each removal.
+func (ix *verifyIndex) checkText(s string, limit int64, n *verifyNotes) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	var kept []string
+	for _, sent := range verifySentences(s) {
+		if reason := ix.sentenceProblem(sent, limit); reason != "" {
+			n.add(reason)
+			continue
+		}
+		kept = append(kept, sent)
+	}
+	return strings.Join(kept, " ")
+}
+
+func verifySentences(s string) []string {
+	var out []string
+	last := 0
+	for _, m := range verifySentenceRe.FindAllStringIndex(s, -1) {
+		// Keep the punctuation with its sentence.
+		end := m[0]
+		if c := s[m[0]]; c == '.' || c == '!' || c == '?' || c == ';' {
+			end++
+		}
+		if t := strings.TrimSpace(s[last:end]); t != "" {
+			out = append(out, t)
+		}
+		last = m[1]
+	}
+	if t := strings.TrimSpace(s[last:]); t != "" {
+		out = append(out, t)
+	}
+	return out
+}
+
+// sentenceProblem says why a sentence must go, or "" when it may stay.
+func (ix *verifyIndex) sentenceProblem(sent string, limit int64) string {
+	if verifyInjectionRe.MatchString(sent) {
+		return "model repeated an instruction found in the log data; dropped"
+	}
+	for _, tok := range verifyIPv4Re.FindAllString(sent, -1) {
+		if !verifyIsIP(tok) {
+			continue
+		}
+		if !ix.ipKnown(tok) {
+			return fmt.Sprintf("model named %s, which is not in the evidence; dropped", verifyShow(tok))
+		}
+	}
+	for _, tok := range verifyIPv6Re.FindAllString(sent, -1) {
+		if strings.Count(tok, ":") < 2 || !verifyIsIP(tok) {
+			continue
+		}
+		if !ix.ipKnown(tok) {
+			return fmt.Sprintf("model named %s, which is not in the evidence; dropped", verifyShow(tok))
+		}
+	}
+	for _, m := range verifyPathRe.FindAllStringSubmatch(sent, -1) {
+		p := strings.TrimRight(m[1], ".:!?")
+		if len(p) < 2 || verifyAllDigits(p[1:]) {
+			continue // "/" alone, or a prefix length such as /64
+		}
+		if !strings.Contains(ix.corpus, strings.ToLower(p)) {
+			return fmt.Sprintf("model named path %s, which is not in the evidence; dropped", verifyShow(p))
+		}
+	}
+	if limit >= 0 {
+		for _, m := range verifyCountRe.FindAllStringSubmatch(sent, -1) {
+			c, err := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
+			if err != nil || c > limit {
+				return fmt.Sprintf("model claimed %s %s where the evidence has %d requests; dropped", verifyShow(m[1]), strings.ToLower(m[2]), limit)
+			}
+		}
+	}
+	return ""
+}
+
+func verifyIsIP(tok string) bool {
+	if _, err := netip.ParsePrefix(tok); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(tok)
+	return err == nil
+}
+
+func verifyAllDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// verifyUnion returns a's categories plus b's that are valid and new, in the
+// order of evidence.Categories.
+func verifyUnion(a, b []evidence.Category) []evidence.Category {
+	var out []evidence.Category
+	for _, c := range evidence.Categories {
+		if slices.Contains(a, c) || slices.Contains(b, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func verifyKnownCategories(cs []evidence.Category) []evidence.Category {
+	return verifyUnion(nil, cs)
+}
+
+func verifyMissing(want, got []evidence.Category) []evidence.Category {
+	var out []evidence.Category
+	for _, c := range want {
+		if !slices.Contains(got, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func verifyJoinCats(cs []evidence.Category) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+func verifyFew(ids []string) string {
+	if len(ids) <= 5 {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:5], ", ") + fmt.Sprintf(" and %d more", len(ids)-5)
+}
+
+// verifyShow quotes model text inside a note: sanitized and short.
+func verifyShow(s string) string { return Sanitize(s, 80) }
+
+// verifyNotes collects notes without repeats and within maxVerifyNotes.
+type verifyNotes struct {
+	notes   []string
+	dropped int
+}
+
+func (n *verifyNotes) add(notes ...string) {
+	for _, s := range notes {
+		if slices.Contains(n.notes, s) {
+			continue
+		}
+		if len(n.notes) >= maxVerifyNotes {
+			n.dropped++
+			continue
+		}
+		n.notes = append(n.notes, s)
+	}
+}
+
+func (n *verifyNotes) addf(format string, args ...any) { n.add(fmt.Sprintf(format, args...)) }
+
+func (n *verifyNotes) list() []string {
+	if n.dropped > 0 {
+		return append(slices.Clone(n.notes), fmt.Sprintf("and %d more notes about the model's answer", n.dropped))
+	}
+	return n.notes
+}
