@@ -18,7 +18,23 @@ fmt-check:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-lint: fmt-check vet staticcheck
+lint: fmt-check vet staticcheck cfn-lint asl-lint
+
+# The SAM template (cfn-lint bundles the SAM translator) and the state machine definition.
+cfn-lint:
+	cfn-lint template.yaml
+
+node_modules/.bin/asl-validator: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+asl-lint: node_modules/.bin/asl-validator
+	node_modules/.bin/asl-validator --json-path statemachine/logsift.asl.json
+
+# The pipeline end to end on moto_server, the Lambda Runtime Interface Emulator and a scripted
+# Bedrock server (no AWS account). `make test` runs it too.
+e2e:
+	$(GO) test -count=1 -v ./e2e/
 
 run:
 	$(GO) run ./cmd/logsift analyze examples/access-logs.csv

@@ -1,0 +1,363 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The e2e tests read the real template.yaml: the state machine's DefinitionSubstitutions, the
+// EventBridge rule's pattern and the functions' environment come from it, so a renamed variable or a
+// broken pattern fails here and not first in a deployment. yaml.v3 (already in go.sum through the
+// module graph) parses the CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...) as tagged nodes;
+// resolve below evaluates the few intrinsics the template uses.
+
+const (
+	templatePath   = "../template.yaml"
+	definitionPath = "../statemachine/logsift.asl.json"
+)
+
+// cfnTemplate is a parsed template.yaml.
+type cfnTemplate struct {
+	root *yaml.Node // the top-level mapping
+}
+
+func loadTemplate(path string) (*cfnTemplate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: not a YAML mapping", path)
+	}
+	return &cfnTemplate{root: doc.Content[0]}, nil
+}
+
+// lookup follows mapping keys from n; nil when a key is missing.
+func lookup(n *yaml.Node, keys ...string) *yaml.Node {
+	for _, k := range keys {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// mappingKeys lists a mapping's keys in order.
+func mappingKeys(n *yaml.Node) []string {
+	var ks []string
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			ks = append(ks, n.Content[i].Value)
+		}
+	}
+	return ks
+}
+
+// resource returns a resource's Properties node.
+func (t *cfnTemplate) properties(logicalID string) *yaml.Node {
+	return lookup(t.root, "Resources", logicalID, "Properties")
+}
+
+// parameterDefaults returns every parameter's Default.
+func (t *cfnTemplate) parameterDefaults() map[string]string {
+	out := map[string]string{}
+	params := lookup(t.root, "Parameters")
+	for _, name := range mappingKeys(params) {
+		if d := lookup(params, name, "Default"); d != nil {
+			out[name] = d.Value
+		}
+	}
+	return out
+}
+
+// cfnEnv is what !Ref and !GetAtt resolve to in a test stack.
+type cfnEnv struct {
+	refs   map[string]string // parameter or logical ID -> value
+	getAtt func(logicalID, attr string) (string, error)
+}
+
+var subVar = regexp.MustCompile(`\$\{([^}]+)\}`)
+
+// resolve evaluates a template node to plain Go values (string, []any, map[string]any).
+func (e *cfnEnv) resolve(n *yaml.Node) (any, error) {
+	switch n.Tag {
+	case "!Ref":
+		v, ok := e.refs[n.Value]
+		if !ok {
+			return nil, fmt.Errorf("line %d: !Ref %s: unknown in the test stack", n.Line, n.Value)
+		}
+		return v, nil
+	case "!GetAtt":
+		id, attr, ok := strings.Cut(n.Value, ".")
+		if !ok {
+			return nil, fmt.Errorf("line %d: !GetAtt %q", n.Line, n.Value)
+		}
+		return e.getAtt(id, attr)
+	case "!Sub":
+		if n.Kind == yaml.ScalarNode {
+			return e.sub(n.Value, nil)
+		}
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+			return nil, fmt.Errorf("line %d: !Sub needs a string or [string, map]", n.Line)
+		}
+		vars := map[string]string{}
+		for _, k := range mappingKeys(n.Content[1]) {
+			v, err := e.resolveString(lookup(n.Content[1], k))
+			if err != nil {
+				return nil, err
+			}
+			vars[k] = v
+		}
+		return e.sub(n.Content[0].Value, vars)
+	case "!Join":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+			return nil, fmt.Errorf("line %d: !Join needs [sep, list]", n.Line)
+		}
+		list, err := e.resolveList(n.Content[1])
+		if err != nil {
+			return nil, err
+		}
+		return strings.Join(list, n.Content[0].Value), nil
+	case "!Split":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+			return nil, fmt.Errorf("line %d: !Split needs [sep, string]", n.Line)
+		}
+		s, err := e.resolveString(n.Content[1])
+		if err != nil {
+			return nil, err
+		}
+		var out []any
+		for _, p := range strings.Split(s, n.Content[0].Value) {
+			out = append(out, p)
+		}
+		return out, nil
+	case "!Select":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+			return nil, fmt.Errorf("line %d: !Select needs [index, list]", n.Line)
+		}
+		i, err := strconv.Atoi(n.Content[0].Value)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: !Select index: %w", n.Line, err)
+		}
+		list, err := e.resolveList(n.Content[1])
+		if err != nil {
+			return nil, err
+		}
+		if i < 0 || i >= len(list) {
+			return nil, fmt.Errorf("line %d: !Select index %d out of range of %q", n.Line, i, list)
+		}
+		return list[i], nil
+	}
+	if strings.HasPrefix(n.Tag, "!") {
+		return nil, fmt.Errorf("line %d: intrinsic %s not supported by the test reader", n.Line, n.Tag)
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value, nil
+	case yaml.SequenceNode:
+		out := []any{}
+		for _, c := range n.Content {
+			v, err := e.resolve(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := e.resolve(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = v
+		}
+		return out, nil
+	case yaml.AliasNode:
+		return e.resolve(n.Alias)
+	}
+	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
+}
+
+func (e *cfnEnv) resolveString(n *yaml.Node) (string, error) {
+	if n == nil {
+		return "", errors.New("missing value")
+	}
+	v, err := e.resolve(n)
+	if err != nil {
+		return "", err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("line %d: want a string, got %T", n.Line, v)
+	}
+	return s, nil
+}
+
+func (e *cfnEnv) resolveList(n *yaml.Node) ([]string, error) {
+	v, err := e.resolve(n)
+	if err != nil {
+		return nil, err
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("line %d: want a list, got %T", n.Line, v)
+	}
+	var out []string
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil, fmt.Errorf("line %d: want a list of strings", n.Line)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// sub fills ${Name}, ${AWS::X} and ${Resource.Attr} in a !Sub string.
+func (e *cfnEnv) sub(s string, vars map[string]string) (string, error) {
+	var firstErr error
+	out := subVar.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[2 : len(m)-1]
+		if strings.HasPrefix(name, "!") { // ${!Literal}
+			return "${" + name[1:] + "}"
+		}
+		if v, ok := vars[name]; ok {
+			return v
+		}
+		if v, ok := e.refs[name]; ok {
+			return v
+		}
+		if id, attr, ok := strings.Cut(name, "."); ok {
+			v, err := e.getAtt(id, attr)
+			if err == nil {
+				return v
+			}
+			firstErr = cmp(firstErr, err)
+			return m
+		}
+		firstErr = cmp(firstErr, fmt.Errorf("!Sub %q: unknown variable %s", s, name))
+		return m
+	})
+	return out, firstErr
+}
+
+func cmp(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// definitionPlaceholders lists the ${...} names in the state machine definition.
+func definitionPlaceholders(def string) []string {
+	var names []string
+	for _, m := range subVar.FindAllStringSubmatch(def, -1) {
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestDefinitionSubstitutions checks that every ${...} in the definition has a substitution in the
+// template and every substitution is used: CloudFormation rejects neither mistake, the first one
+// only fails at execution time.
+func TestDefinitionSubstitutions(t *testing.T) {
+	tpl, err := loadTemplate(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := tpl.properties("LogsiftStateMachine")
+	if props == nil {
+		t.Fatal("template has no LogsiftStateMachine resource")
+	}
+	if uri := lookup(props, "DefinitionUri"); uri == nil || "../"+uri.Value != definitionPath {
+		t.Fatalf("LogsiftStateMachine DefinitionUri = %v, want %s", uri, strings.TrimPrefix(definitionPath, "../"))
+	}
+	subs := mappingKeys(lookup(props, "DefinitionSubstitutions"))
+	slices.Sort(subs)
+	def, err := os.ReadFile(definitionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := definitionPlaceholders(string(def))
+	if len(used) == 0 {
+		t.Fatal("definition has no ${...} placeholders; the function ARNs must come from the template")
+	}
+	for _, u := range used {
+		if !slices.Contains(subs, u) {
+			t.Errorf("definition uses ${%s}, template has no DefinitionSubstitution for it", u)
+		}
+	}
+	for _, s := range subs {
+		if !slices.Contains(used, s) {
+			t.Errorf("template substitutes %s, the definition never uses it", s)
+		}
+	}
+	var v any
+	if err := json.Unmarshal(def, &v); err != nil {
+		t.Fatalf("definition is not JSON: %v", err)
+	}
+}
+
+// TestASLValidator runs asl-validator (pinned in package.json) on the definition.
+func TestASLValidator(t *testing.T) {
+	bin, err := filepath.Abs("../node_modules/.bin/asl-validator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		requireInCI(t, "asl-validator not installed (run npm ci): %v", err)
+	}
+	out, err := exec.Command(bin, "--json-path", definitionPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("asl-validator: %v\n%s", err, out)
+	}
+}
+
+// TestCfnLint runs cfn-lint on the template, as make lint does.
+func TestCfnLint(t *testing.T) {
+	bin, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		requireInCI(t, "cfn-lint not on PATH: %v", err)
+	}
+	out, err := exec.Command(bin, templatePath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
+// requireInCI skips a test whose tool is missing, except in CI, where a missing tool is a failure.
+func requireInCI(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
