@@ -52,6 +52,9 @@ type Input struct {
 	First      time.Time        `json:"first"` // log time of the earliest parsed row
 	Last       time.Time        `json:"last"`
 	Actors     int64            `json:"actors"`
+	// Errors says why reading stopped early (a truncated gzip, a size limit);
+	// the rows before that point are still analysed.
+	Errors []string `json:"errors,omitempty"`
 }
 
 // Rejection is one rejected line, kept as a sample.

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// S3API is the part of the S3 client the store uses.
+type S3API interface {
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	manager.UploadAPIClient
+}
+
+// S3 is a Store on one S3 bucket. Objects are written with SSE-S3 at least;
+// the bucket's default encryption applies on top.
+type S3 struct {
+	Client S3API
+	Bucket string
+	Region string
+	// PartSize bounds the memory a streaming upload holds (default 8 MiB).
+	PartSize int64
+}
+
+func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.Bucket, Key: &key})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, fmt.Errorf("s3://%s/%s: %w", s.Bucket, key, ErrNotFound)
+		}
+		return nil, fmt.Errorf("get s3://%s/%s: %w", s.Bucket, key, err)
+	}
+	return out.Body, nil
+}
+
+func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType string) error {
+	ps := s.PartSize
+	if ps == 0 {
+		ps = 8 << 20
+	}
+	// The uploader streams in parts, so memory stays at Concurrency*PartSize
+	// whatever the object size.
+	up := manager.NewUploader(s.Client, func(u *manager.Uploader) {
+		u.PartSize = ps
+		u.Concurrency = 1
+	})
+	in := &s3.PutObjectInput{
+		Bucket:               &s.Bucket,
+		Key:                  &key,
+		Body:                 r,
+		ServerSideEncryption: types.ServerSideEncryptionAes256,
+	}
+	if contentType != "" {
+		in.ContentType = &contentType
+	}
+	if _, err := up.Upload(ctx, in); err != nil {
+		return fmt.Errorf("put s3://%s/%s: %w", s.Bucket, key, err)
+	}
+	return nil
+}
+
+func (s *S3) PutIfAbsent(ctx context.Context, key string, body []byte) (bool, error) {
+	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:               &s.Bucket,
+		Key:                  &key,
+		Body:                 bytes.NewReader(body),
+		IfNoneMatch:          aws.String("*"),
+		ServerSideEncryption: types.ServerSideEncryptionAes256,
+	})
+	if err == nil {
+		return true, nil
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "PreconditionFailed", "ConditionalRequestConflict":
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("conditional put s3://%s/%s: %w", s.Bucket, key, err)
+}
+
+func (s *S3) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.Bucket, Key: &key})
+	if err == nil {
+		return true, nil
+	}
+	if isNotFound(err) {
+		return false, nil
+	}
+	return false, fmt.Errorf("head s3://%s/%s: %w", s.Bucket, key, err)
+}
+
+func (s *S3) Delete(ctx context.Context, key string) error {
+	if _, err := s.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.Bucket, Key: &key}); err != nil {
+		return fmt.Errorf("delete s3://%s/%s: %w", s.Bucket, key, err)
+	}
+	return nil
+}
+
+// URL returns the S3 console link to the object; it carries no credentials.
+func (s *S3) URL(key string) string {
+	region := s.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/s3/object/%s?region=%s&prefix=%s",
+		region, url.PathEscape(s.Bucket), url.QueryEscape(region), url.QueryEscape(key))
+}
+
+func isNotFound(err error) bool {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	if errors.As(err, &nsk) || errors.As(err, &nf) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")
+}

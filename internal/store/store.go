@@ -1,0 +1,29 @@
+// Package store is the object storage the pipeline stages share: an S3 bucket
+// on AWS, a folder on a laptop. Keys are S3-style, slash-separated.
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// ErrNotFound is returned (wrapped) when a key does not exist.
+var ErrNotFound = errors.New("object not found")
+
+// Store is what the stages need from a bucket.
+type Store interface {
+	// Open streams an object. The caller closes it.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Put writes an object from r, streaming.
+	Put(ctx context.Context, key string, r io.Reader, contentType string) error
+	// PutIfAbsent writes an object only if the key does not exist yet and
+	// reports whether it wrote it. It is how a stage claims a one-time action.
+	PutIfAbsent(ctx context.Context, key string, body []byte) (bool, error)
+	// Exists reports whether a key exists.
+	Exists(ctx context.Context, key string) (bool, error)
+	// Delete removes a key; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// URL is how a person finds the object: an S3 console link or a file path.
+	URL(key string) string
+}
