@@ -249,7 +249,7 @@ func VerifyRecommend(in RecommendInput, ans RecommendAnswer) (RecommendAnswer, [
 // verifyIndex is what the evidence contains, for looking entities up.
 type verifyIndex struct {
 	ids      map[string]string // normalised actor -> actor as in the evidence
-	prefixes []verifyPrefix     // actors that are CIDRs (IPv6 /64)
+	prefixes []verifyPrefix    // actors that are CIDRs (IPv6 /64)
 	requests map[string]int64
 	corpus   string // lower-cased strings of the evidence, raw and decoded, one per line
 }
