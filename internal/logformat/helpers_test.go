@@ -1,0 +1,143 @@
+package logformat
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsift/logsift/internal/record"
+)
+
+// repoRoot walks up from the package directory to the directory with go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// repoFile reads a file under the repository's testdata/.
+func repoFile(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sharedFile reads a GPL/ELv2 fixture kept outside the repository, in
+// ../shared/testdata; it skips when that folder is missing unless CI is set.
+func sharedFile(t testing.TB, rel string) []byte {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "testdata")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("shared test data missing: %v", err)
+		}
+		t.Skipf("shared test data not found at %s (licensed fixtures are kept outside the repo)", dir)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readAll reads every record (copied) and checks the invariants every
+// test relies on. The error is the one that ended reading (nil at io.EOF).
+func readAll(t testing.TB, r *Reader) ([]record.Record, error) {
+	t.Helper()
+	var recs []record.Record
+	var end error
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			end = err
+			break
+		}
+		checkRecord(t, rec)
+		recs = append(recs, *rec)
+	}
+	checkStats(t, r.Stats())
+	if got := r.Stats().Parsed; got != int64(len(recs)) {
+		t.Errorf("Stats.Parsed = %d, records returned = %d", got, len(recs))
+	}
+	return recs, end
+}
+
+func checkRecord(t testing.TB, rec *record.Record) {
+	t.Helper()
+	if !rec.Client.IsValid() || rec.Client.Is4In6() || rec.Client.Zone() != "" {
+		t.Errorf("line %d: bad client %v", rec.Line, rec.Client)
+	}
+	if rec.Time.Location() != time.UTC || rec.Time.IsZero() {
+		t.Errorf("line %d: time %v not UTC", rec.Line, rec.Time)
+	}
+	if rec.Line <= 0 {
+		t.Errorf("line number %d", rec.Line)
+	}
+}
+
+func checkStats(t testing.TB, st Stats) {
+	t.Helper()
+	if st.Lines != st.Parsed+st.Skipped+st.Rejected {
+		t.Errorf("Lines %d != Parsed %d + Skipped %d + Rejected %d", st.Lines, st.Parsed, st.Skipped, st.Rejected)
+	}
+	var sum int64
+	for _, n := range st.Reasons {
+		sum += n
+	}
+	if sum != st.Rejected {
+		t.Errorf("reasons sum %d != Rejected %d (%v)", sum, st.Rejected, st.Reasons)
+	}
+}
+
+// readString parses s with opt and returns the records and reader.
+func readString(t testing.TB, s string, opt Options) ([]record.Record, *Reader) {
+	t.Helper()
+	r, err := NewReader(strings.NewReader(s), opt)
+	if err != nil {
+		t.Fatalf("NewReader: %v", err)
+	}
+	recs, err := readAll(t, r)
+	if err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	return recs, r
+}
+
+func gzipBytes(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func isNotALog(err error) bool { return errors.Is(err, ErrNotALog) }

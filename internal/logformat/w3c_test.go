@@ -1,0 +1,101 @@
+package logformat
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsift/logsift/internal/record"
+)
+
+const amplifySample = "logzio-aws-serverless/python3/amplify/tests/data_to_json.txt"
+
+func TestAmplifySample(t *testing.T) {
+	recs, r := readString(t, string(repoFile(t, amplifySample)), Options{})
+	if r.Format() != Amplify || r.Gzip() {
+		t.Errorf("format %q gzip %v", r.Format(), r.Gzip())
+	}
+	if st := r.Stats(); len(recs) != 4 || st.Skipped != 1 || st.Rejected != 0 {
+		t.Fatalf("%d records, stats %+v", len(recs), st)
+	}
+	ua := "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML like Gecko) Chrome/102.0.0.0 Safari/537.36"
+	want := record.Record{
+		Line: 2, Time: time.Date(2022, 6, 13, 13, 52, 5, 0, time.UTC), Client: netip.MustParseAddr("80.179.110.98"),
+		Method: "GET", Host: "master.zzz.amplifyapp.com", Path: "/", RawPath: "/", Proto: "HTTP/2.0",
+		Status: 200, Bytes: 1024, UA: ua, RequestID: "mnKM9AcgsaDFLFGPdIKVgrslLGBBtTWFep2GzhHIIOSXsqiLz5cIHg==", Edge: "Miss",
+	}
+	if recs[0] != want {
+		t.Errorf("row 1\n got %+v\nwant %+v", recs[0], want)
+	}
+	last := recs[3]
+	if last.Status != 304 || last.Path != "/manifest.json" || last.Referer != "https://master.zzz.amplifyapp.com/" || last.Edge != "RefreshHit" || last.Line != 5 {
+		t.Errorf("row 4 %+v", last)
+	}
+	if st := r.Stats(); !st.First.Equal(want.Time) || !st.Last.Equal(time.Date(2022, 6, 13, 14, 31, 42, 0, time.UTC)) {
+		t.Errorf("window %v - %v", st.First, st.Last)
+	}
+}
+
+// resave rewrites the Amplify sample the way a spreadsheet would: every
+// field quoted, ';' as delimiter, columns in another order, optional
+// columns dropped.
+func resave(t *testing.T, keep []string) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(string(repoFile(t, amplifySample))), "\n")
+	header := strings.Split(lines[0], ",")
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[h] = i
+	}
+	var out strings.Builder
+	for n, l := range lines {
+		f := strings.Split(l, ",")
+		if n == 0 {
+			f = header
+		}
+		for i, k := range keep {
+			if i > 0 {
+				out.WriteByte(';')
+			}
+			out.WriteString(`"` + strings.ReplaceAll(f[idx[k]], `"`, `""`) + `"`)
+		}
+		out.WriteString("\r\n")
+	}
+	return out.String()
+}
+
+func TestAmplifyResaved(t *testing.T) {
+	keep := []string{`cs\(User-Agent)`, "sc-status", "c-ip", "time", "date", "cs-method", "cs-uri-stem", "x-host-header", "x-edge-request-id", "cs-uri-query"}
+	recs, r := readString(t, resave(t, keep), Options{})
+	if r.Format() != Amplify || len(recs) != 4 {
+		t.Fatalf("format %q, %d records, stats %+v", r.Format(), len(recs), r.Stats())
+	}
+	got := recs[0]
+	if got.Client.String() != "80.179.110.98" || got.Status != 200 || got.Path != "/" || got.Host != "master.zzz.amplifyapp.com" ||
+		!strings.HasPrefix(got.UA, "Mozilla/5.0 (Macintosh;") || got.RequestID != "mnKM9AcgsaDFLFGPdIKVgrslLGBBtTWFep2GzhHIIOSXsqiLz5cIHg==" ||
+		!got.Time.Equal(time.Date(2022, 6, 13, 13, 52, 5, 0, time.UTC)) {
+		t.Errorf("row 1 %+v", got)
+	}
+}
+
+func TestAmplifyMissingRequired(t *testing.T) {
+	in := resave(t, []string{"date", "time", "cs-method", "cs-uri-stem", "sc-status", `cs\(User-Agent)`})
+	_, err := NewReader(strings.NewReader(in), Options{})
+	if !isNotALog(err) || !strings.Contains(err.Error(), "c-ip") {
+		t.Errorf("err = %v, want ErrNotALog naming c-ip", err)
+	}
+}
+
+func TestAmplifyFieldCount(t *testing.T) {
+	lines := strings.Split(strings.TrimSpace(string(repoFile(t, amplifySample))), "\n")
+	// a value with an extra comma would shift every later column
+	bad := strings.Replace(lines[1], "TLSv1.3", "TLSv1.3,x", 1)
+	short := strings.Join(strings.Split(lines[2], ",")[:20], ",")
+	in := strings.Join([]string{lines[0], lines[1], bad, short, lines[3], lines[0], lines[4]}, "\n")
+	recs, r := readString(t, in, Options{})
+	st := r.Stats()
+	if len(recs) != 3 || st.Reasons[ReasonFieldCount] != 2 || st.Skipped != 2 {
+		t.Errorf("%d records, stats %+v", len(recs), st)
+	}
+}
