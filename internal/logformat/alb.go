@@ -94,7 +94,7 @@ func (p *albParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 		if n > 2 && len(typ) > 20 && typ[4] == '-' && typ[10] == 'T' && looksLikeIP(lb.bytes(p.spans[1])) {
 			return resReject, ReasonNotHTTP
 		}
-		return resReject, ReasonFormatMismatch
+		return resReject, ReasonUnrecognized
 	}
 	if n < albMinFields {
 		return resReject, ReasonFieldCount

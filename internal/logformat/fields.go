@@ -20,6 +20,7 @@ const (
 	ReasonNotHTTP        = "not-http"
 	ReasonBadHeader      = "bad-header"
 	ReasonTruncated      = "truncated"
+	ReasonUnrecognized   = "unrecognized" // matches no supported format
 )
 
 // fields collects the spans of one parsed line; numbers and time are

