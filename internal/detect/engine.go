@@ -1,0 +1,482 @@
+package detect
+
+import (
+	"fmt"
+	"hash/maphash"
+	"net/netip"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/logsift/logsift/internal/record"
+)
+
+// Limits that keep memory bounded whatever the log holds.
+const (
+	maxSamples     = 5    // samples kept per rule and actor
+	maxTarget      = 300  // bytes of a sample's target
+	maxUA          = 200  // bytes of a sample's user agent
+	maxTopValue    = 200  // bytes of a top path or UA value
+	topPathSlots   = 8    // space-saving slots for top paths
+	topUASlots     = 4    // space-saving slots for user agents
+	maxRuleHashes  = 64   // distinct paths remembered per rule
+	maxWindowEvent = 4096 // window events kept per actor before compaction
+	maxProbeSet    = 32   // matched attack paths kept per actor for campaigns
+	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
+	richAfter      = 16   // requests after which a benign actor gets full evidence
+)
+
+// Engine applies the rules to records, one actor at a time. It is not safe
+// for concurrent use.
+type Engine struct {
+	cfg       Config
+	allowNets []netip.Prefix
+	uaAllow   []string
+	pathAllow []string
+	m         *matcher
+	pats      []pattern
+	seed      maphash.Seed
+
+	actors      map[netip.Prefix]*actorState
+	requests    int64
+	allowlisted int64
+
+	// Per-record scratch space, reused so the benign path does not allocate.
+	pbuf, qbuf, rbuf []byte
+	matches          []match
+	confirmed        []uint32 // per pattern: scan epoch its confirm last ran in
+	confirmOK        []bool
+	epoch            uint32
+	found            [numRules]found
+
+	lastClient netip.Addr
+	lastState  *actorState
+	uaCache    map[string]*uaInfo
+	lastUA     string
+	lastUAInfo *uaInfo
+}
+
+// found is what one request matched for one rule.
+type found struct {
+	hit    bool
+	strong bool
+	marker string // pattern text that matched (static, never attacker text)
+	field  field
+}
+
+type uaInfo struct {
+	ua        string // owned copy
+	allowedAs string // allowlist entry the UA matched, "" if none
+	hits      []uaHit
+}
+
+type uaHit struct {
+	rule   ruleID
+	marker string
+	strong bool
+}
+
+// NewEngine builds an engine. Zero thresholds in cfg take the defaults.
+func NewEngine(cfg Config) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	nets, err := parseCIDRs(cfg.Allow.CIDRs)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:       cfg,
+		allowNets: nets,
+		seed:      maphash.MakeSeed(),
+		actors:    make(map[netip.Prefix]*actorState),
+		uaCache:   make(map[string]*uaInfo),
+	}
+	for _, s := range cfg.Allow.UserAgents {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			e.uaAllow = append(e.uaAllow, s)
+		}
+	}
+	for _, s := range cfg.Allow.Paths {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			e.pathAllow = append(e.pathAllow, s)
+		}
+	}
+	e.pats = allPatterns()
+	texts := make([]string, len(e.pats))
+	for i, p := range e.pats {
+		texts[i] = p.text
+	}
+	e.m = newMatcher(texts)
+	e.confirmed = make([]uint32, len(e.pats))
+	e.confirmOK = make([]bool, len(e.pats))
+	return e, nil
+}
+
+// Actors returns how many distinct actors the engine has seen.
+func (e *Engine) Actors() int { return len(e.actors) }
+
+func (e *Engine) actor(c netip.Addr) *actorState {
+	if e.lastState != nil && c == e.lastClient {
+		return e.lastState
+	}
+	key := record.Actor(c)
+	st := e.actors[key]
+	if st == nil {
+		st = &actorState{}
+		for _, n := range e.allowNets {
+			if n.Overlaps(key) && n.Bits() <= key.Bits() {
+				st.allowed = true
+				break
+			}
+		}
+		e.actors[key] = st
+	}
+	e.lastClient, e.lastState = c, st
+	return st
+}
+
+// str views b as a string without copying; the result is only valid until b
+// is written again, and nothing derived from it is retained without a copy.
+func str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func (e *Engine) norm(buf *[]byte, s string, plus bool) string {
+	s, _ = e.normRounds(buf, s, plus)
+	return s
+}
+
+func (e *Engine) normRounds(buf *[]byte, s string, plus bool) (string, int) {
+	b, same, rounds := normalize(*buf, s, plus)
+	*buf = b
+	if rounds < 0 {
+		return same, 0
+	}
+	return str(b), rounds
+}
+
+// Observe feeds one record to the rules. It does not retain r or any string
+// in it. Records may arrive in any time order.
+func (e *Engine) Observe(r *record.Record) {
+	e.requests++
+	st := e.actor(r.Client)
+	if st.allowed {
+		e.allowlisted++
+		return
+	}
+	t := r.Time.UnixNano()
+	if st.requests == 0 || t < st.first {
+		st.first = t
+	}
+	if st.requests == 0 || t > st.last {
+		st.last = t
+	}
+	st.requests++
+	st.addStatus(r.Status)
+	st.paths.add(maphash.String(e.seed, r.Path))
+
+	rawPath := r.RawPath
+	if rawPath == "" {
+		rawPath = r.Path
+	}
+	rawQuery := r.RawQuery
+	if rawQuery == "" {
+		rawQuery = r.Query
+	}
+	npath, rounds := e.normRounds(&e.pbuf, rawPath, false)
+	nquery := e.norm(&e.qbuf, rawQuery, true)
+	ua := e.classifyUA(r.UA)
+
+	// Scan the request with the single pattern automaton.
+	e.found = [numRules]found{}
+	e.epoch++
+	if e.epoch == 0 {
+		clear(e.confirmed)
+		e.epoch = 1
+	}
+	any := e.scanField(npath, fPath)
+	if nquery != "" {
+		any = e.scanField(nquery, fQuery) || any
+	}
+	if strings.ContainsAny(r.Referer, "$(<'\"") {
+		nref := e.norm(&e.rbuf, r.Referer, false)
+		any = e.scanField(nref, fRef) || any
+	}
+	// Decoded path as the parser wrote it, when it differs from the raw one
+	// (a parser may decode what the raw form hides differently).
+	if r.RawPath != "" && r.Path != r.RawPath && !r.Malformed {
+		p2 := e.norm(&e.rbuf, r.Path, false)
+		if p2 != npath {
+			any = e.scanField(p2, fPath) || any
+		}
+	}
+	for _, h := range ua.hits {
+		f := &e.found[h.rule]
+		if !f.hit || (h.strong && !f.strong) {
+			*f = found{hit: true, strong: h.strong || f.strong, marker: h.marker, field: fUA}
+		}
+		any = true
+	}
+
+	// Encoded dots or slashes around a traversal are never a browser's doing.
+	if f := &e.found[rTraversal]; f.hit && !f.strong && f.field == fPath && rounds > 0 && !strings.Contains(rawPath, "../") {
+		f.strong, f.marker = true, "encoded ../"
+	}
+
+	bad, badStrong, badWhat := badRequest(r, npath)
+	if bad {
+		e.found[rBadRequest] = found{hit: true, strong: badStrong, marker: badWhat}
+		any = true
+	}
+
+	pathAllowed := false
+	for _, p := range e.pathAllow {
+		if strings.HasPrefix(npath, p) && !strings.Contains(npath, "..") {
+			pathAllowed = true
+			break
+		}
+	}
+	if pathAllowed {
+		e.allowlisted++
+	}
+	static := staticExt(npath)
+	status := r.Status
+	failing := status >= 400 || status == 0
+	probeFail := (status == 400 || status == 403 || status == 404 || status == 405 || status == 410) &&
+		!static && !pathAllowed && ua.allowedAs == "" && !apiLike(npath)
+
+	if !any && !probeFail && st.rich == nil && st.requests < richAfter {
+		return // the cheap, common case: nothing to remember beyond counters
+	}
+	rs := st.richState(&e.cfg)
+	rs.topPaths.add(r.Path)
+	rs.topUAs.add(r.UA)
+	if ua.allowedAs != "" && rs.claimedUA == "" {
+		rs.claimedUA = ua.allowedAs
+	}
+	if !static && !pathAllowed && ua.allowedAs == "" && !r.Malformed {
+		rs.countMinute(t)
+	}
+	if probeFail {
+		rs.probe.add(t, maphash.String(e.seed, npath))
+		rs.rule(rProbing).sample(r, "", "")
+	}
+	if f := e.found[rLogin]; f.hit && !pathAllowed {
+		post := strings.EqualFold(r.Method, "POST")
+		if status == 401 || status == 403 || status == 429 ||
+			(post && status >= 400 && status < 500) ||
+			(post && strings.Contains(npath, "xmlrpc.php")) ||
+			(post && status == 200 && strings.Contains(npath, "wp-login.php")) {
+			rs.brute.add(t, 0)
+			rs.rule(rBrute).sample(r, "", "")
+		}
+	}
+	if !any {
+		return
+	}
+	success := status >= 200 && status < 300 && r.Bytes > 0
+	attack := false
+	for id := ruleID(0); id < numRules; id++ {
+		f := e.found[id]
+		if !f.hit || id == rLogin {
+			continue
+		}
+		if pathAllowed && rules[id].kind != kindPayload {
+			continue
+		}
+		switch id {
+		case rWordPress, rAdmin, rTech:
+			// Only failures count: a site's own WordPress or admin panel
+			// answers, probes for what is not there fail. Crawlers that
+			// follow links to such paths are exempt.
+			if !failing || static || ua.allowedAs != "" {
+				continue
+			}
+			if id != rWordPress && e.found[rWordPress].hit {
+				continue // wp-admin is WordPress, not a generic admin panel
+			}
+		case rSensitive, rWebshell:
+			if static {
+				continue
+			}
+		}
+		rst := rs.rule(id)
+		rst.count++
+		if f.strong {
+			rst.strong++
+		}
+		if rst.marker == "" {
+			rst.marker = f.marker
+		}
+		if rules[id].kind == kindPresence {
+			rst.addPath(maphash.String(e.seed, npath), f.strong)
+		}
+		if success {
+			rst.leaks++
+			rst.addLeakSize(r.Bytes)
+		}
+		rst.sample(r, npath, f.marker)
+		if id != rScannerUA && id != rBadRequest && id != rCrawl && id != rProbing {
+			attack = true
+		}
+	}
+	if attack {
+		if success {
+			rs.successes++
+		}
+		rs.addProbe(npath)
+	}
+}
+
+// scanField runs the automaton over one normalised field and records the
+// rules whose patterns match there. It reports whether any did.
+func (e *Engine) scanField(text string, fl field) bool {
+	e.matches = e.m.scan(text, e.matches[:0])
+	any := false
+	for _, mt := range e.matches {
+		p := &e.pats[mt.id]
+		if p.fields&fl == 0 {
+			continue
+		}
+		switch p.pos {
+		case suffix:
+			end := mt.end
+			if end != len(text) && !(end == len(text)-1 && text[end] == '/') {
+				continue
+			}
+		case segment:
+			if end := mt.end; end != len(text) && text[end] != '/' && text[end] != ';' &&
+				!strings.HasSuffix(p.text, "/") {
+				continue
+			}
+		}
+		if p.confirm != nil {
+			if e.confirmed[mt.id] != e.epoch {
+				e.confirmed[mt.id] = e.epoch
+				e.confirmOK[mt.id] = p.confirm(text)
+			}
+			if !e.confirmOK[mt.id] {
+				continue
+			}
+		}
+		f := &e.found[p.rule]
+		if !f.hit || (p.strong && !f.strong) {
+			*f = found{hit: true, strong: p.strong || f.strong, marker: p.text, field: fl}
+		}
+		any = true
+	}
+	return any
+}
+
+// classifyUA returns what the rules know about a user agent, cached because
+// the same few UAs repeat across a log.
+func (e *Engine) classifyUA(ua string) *uaInfo {
+	if e.lastUAInfo != nil && ua == e.lastUA {
+		return e.lastUAInfo
+	}
+	info, ok := e.uaCache[ua]
+	if !ok {
+		info = e.uaInfoFor(ua)
+		if len(e.uaCache) >= uaCacheSize {
+			clear(e.uaCache)
+		}
+		// ua may point into the reader's buffer: keep a copy.
+		info.ua = strings.Clone(ua)
+		e.uaCache[info.ua] = info
+	}
+	e.lastUA, e.lastUAInfo = info.ua, info
+	return info
+}
+
+func (e *Engine) uaInfoFor(ua string) *uaInfo {
+	info := &uaInfo{}
+	if ua == "" {
+		return info
+	}
+	nua := e.norm(&e.rbuf, ua, false)
+	for _, a := range e.uaAllow {
+		if strings.Contains(nua, a) {
+			info.allowedAs = a
+			break
+		}
+	}
+	saved := e.found
+	e.found = [numRules]found{}
+	e.epoch++
+	if e.scanField(nua, fUA) {
+		for id, f := range e.found {
+			if f.hit {
+				info.hits = append(info.hits, uaHit{rule: ruleID(id), marker: f.marker, strong: f.strong})
+			}
+		}
+	}
+	e.found = saved
+	return info
+}
+
+// badRequest classifies request lines no client sends in normal use. Empty
+// lines are weak: browsers open speculative connections that log as "-" 408.
+func badRequest(r *record.Record, npath string) (bad, strong bool, what string) {
+	if r.Malformed {
+		p := strings.TrimSpace(r.Path)
+		if p == "" || p == "-" {
+			return true, false, "empty request line"
+		}
+		for i := 0; i < len(p); i++ {
+			if c := p[i]; c < 0x20 || c >= 0x7f {
+				return true, true, "binary request line"
+			}
+		}
+		return true, false, "malformed request line"
+	}
+	if r.Method == "" {
+		return true, false, "empty request line"
+	}
+	if strings.EqualFold(r.Method, "CONNECT") {
+		return true, true, "CONNECT (proxy attempt)"
+	}
+	if strings.HasPrefix(npath, "http://") || strings.HasPrefix(npath, "https://") {
+		rest := npath[strings.Index(npath, "://")+3:]
+		host := rest
+		if i := strings.IndexAny(rest, "/?"); i >= 0 {
+			host = rest[:i]
+		}
+		if r.Host == "" || !strings.EqualFold(stripPort(host), stripPort(r.Host)) {
+			return true, true, "absolute URI for another host (proxy attempt)"
+		}
+	}
+	switch strings.ToUpper(r.Method) {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "PROPFIND",
+		"PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH", "PURGE", "PRI":
+		return false, false, ""
+	}
+	return true, false, "unknown method"
+}
+
+func stripPort(h string) string {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+		return h[:i]
+	}
+	return h
+}
+
+// truncate cuts s to at most n bytes on a UTF-8 boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+func durationString(d Duration) string {
+	v := time.Duration(d)
+	if v%time.Minute == 0 {
+		return fmt.Sprintf("%dm", int(v/time.Minute))
+	}
+	return v.String()
+}

@@ -1,0 +1,376 @@
+package detect
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/logsift/logsift/internal/evidence"
+	"github.com/logsift/logsift/internal/record"
+)
+
+// actorState is what every actor costs: counters, a few status codes, a
+// distinct-path estimate. Everything else lives in rich, allocated only when
+// a rule matches, a probe fails, or the actor makes many requests.
+type actorState struct {
+	requests    int64
+	first, last int64 // log time, Unix ns
+	status      [3]statusCount
+	moreStatus  map[int]int64
+	paths       distinctSet
+	allowed     bool
+	rich        *richState
+}
+
+type statusCount struct {
+	code int32
+	n    int64
+}
+
+func (s *actorState) addStatus(code int) {
+	for i := range s.status {
+		c := &s.status[i]
+		if c.n > 0 && int(c.code) == code {
+			c.n++
+			return
+		}
+		if c.n == 0 {
+			c.code, c.n = int32(code), 1
+			return
+		}
+	}
+	if s.moreStatus == nil {
+		s.moreStatus = make(map[int]int64)
+	}
+	s.moreStatus[code]++
+}
+
+func (s *actorState) statuses() map[string]int64 {
+	m := make(map[string]int64)
+	put := func(code int, n int64) {
+		k := "000"
+		if code > 0 {
+			k = strconv.Itoa(code)
+		}
+		m[k] += n
+	}
+	for _, c := range s.status {
+		if c.n > 0 {
+			put(int(c.code), c.n)
+		}
+	}
+	for c, n := range s.moreStatus {
+		put(c, n)
+	}
+	return m
+}
+
+func (s *actorState) richState(cfg *Config) *richState {
+	if s.rich == nil {
+		s.rich = &richState{
+			topPaths: topK{slots: make([]evidence.Count, 0, topPathSlots)},
+			topUAs:   topK{slots: make([]evidence.Count, 0, topUASlots)},
+			probe:    window{length: int64(cfg.ProbingWindow), distinct: true},
+			brute:    window{length: int64(cfg.BruteForceWindow)},
+		}
+	}
+	return s.rich
+}
+
+// distinctSet counts distinct path hashes: exactly up to len(inline), then
+// by linear counting over a 1024-bit bitmap (about 1% error below 1000
+// distinct paths; beyond ~3000 it reports a lower bound).
+type distinctSet struct {
+	inline [6]uint32
+	n      uint8
+	bitmap *[16]uint64
+}
+
+func (d *distinctSet) add(h uint64) {
+	if d.bitmap != nil {
+		d.bitmap[(h>>6)&15] |= 1 << (h & 63)
+		return
+	}
+	v := uint32(h) | 1 // 0 marks an empty slot
+	for i := 0; i < int(d.n); i++ {
+		if d.inline[i] == v {
+			return
+		}
+	}
+	if int(d.n) < len(d.inline) {
+		d.inline[d.n] = v
+		d.n++
+		return
+	}
+	// The inline hashes were truncated to 32 bits; their low bits are intact,
+	// which is all the bitmap uses.
+	d.bitmap = new([16]uint64)
+	for _, x := range d.inline {
+		d.bitmap[(x>>6)&15] |= 1 << (x & 63)
+	}
+	d.bitmap[(h>>6)&15] |= 1 << (h & 63)
+}
+
+func (d *distinctSet) count() int {
+	if d.bitmap == nil {
+		return int(d.n)
+	}
+	set := 0
+	for _, w := range d.bitmap {
+		set += bits.OnesCount64(w)
+	}
+	const m = 1024
+	if set >= m {
+		return int(m * math.Log(m)) // saturated: a lower bound
+	}
+	est := int(math.Round(-m * math.Log(float64(m-set)/m)))
+	return max(est, set, len(d.inline)+1)
+}
+
+// richState is the full evidence of an actor that matters.
+type richState struct {
+	rules     [numRules]*ruleState
+	topPaths  topK
+	topUAs    topK
+	probe     window
+	brute     window
+	crawl     [4]minuteCount
+	crawlMax  int64
+	successes int64
+	claimedUA string   // allowlisted UA the actor claimed, for reasons
+	probeSet  []string // normalised attack paths, for campaigns
+}
+
+func (rs *richState) rule(id ruleID) *ruleState {
+	if rs.rules[id] == nil {
+		rs.rules[id] = &ruleState{}
+	}
+	return rs.rules[id]
+}
+
+type minuteCount struct {
+	minute int64
+	n      int64
+}
+
+// countMinute counts a request into its minute of log time. A ring of four
+// minutes tolerates records a few minutes out of order; older ones are
+// dropped from the rate (never from the totals).
+func (rs *richState) countMinute(t int64) {
+	m := t / 60e9
+	c := &rs.crawl[uint64(m)%uint64(len(rs.crawl))]
+	switch {
+	case c.minute == m:
+		c.n++
+	case c.minute < m || c.n == 0:
+		c.minute, c.n = m, 1
+	default:
+		return
+	}
+	rs.crawlMax = max(rs.crawlMax, c.n)
+}
+
+func (rs *richState) addProbe(npath string) {
+	if len(rs.probeSet) >= maxProbeSet || slices.Contains(rs.probeSet, npath) {
+		return
+	}
+	rs.probeSet = append(rs.probeSet, strings.Clone(truncate(npath, 120)))
+}
+
+// ruleState is one rule's evidence for one actor.
+type ruleState struct {
+	count     int64 // matching requests
+	strong    int64 // of which with a strong marker
+	hashes    []uint64
+	strongN   int // distinct paths with a strong marker
+	overflow  bool
+	leaks     int64
+	leakSizes []int64 // distinct sizes of 2xx answers, up to 4
+	marker    string
+	samples   []evidence.Sample
+}
+
+// addPath counts a distinct path for presence rules.
+func (r *ruleState) addPath(h uint64, strong bool) {
+	if slices.Contains(r.hashes, h) {
+		return
+	}
+	if len(r.hashes) >= maxRuleHashes {
+		r.overflow = true
+		return
+	}
+	r.hashes = append(r.hashes, h)
+	if strong {
+		r.strongN++
+	}
+}
+
+func (r *ruleState) distinct() int { return len(r.hashes) }
+
+func (r *ruleState) addLeakSize(n int64) {
+	if len(r.leakSizes) < 4 && !slices.Contains(r.leakSizes, n) {
+		r.leakSizes = append(r.leakSizes, n)
+	}
+}
+
+// sample keeps the first few matching requests; samples are per rule, so
+// noise sent first cannot push an attack's evidence out.
+func (r *ruleState) sample(rec *record.Record, _ string, _ string) {
+	if len(r.samples) >= maxSamples {
+		return
+	}
+	r.samples = append(r.samples, evidence.Sample{
+		Line:   rec.Line,
+		Time:   rec.Time.UTC(),
+		Method: strings.Clone(truncate(rec.Method, 16)),
+		Target: rawTarget(rec),
+		Status: rec.Status,
+		UA:     strings.Clone(truncate(rec.UA, maxUA)),
+	})
+}
+
+// rawTarget is the request target as logged, truncated and copied.
+func rawTarget(rec *record.Record) string {
+	p, q := rec.RawPath, rec.RawQuery
+	if p == "" {
+		p = rec.Path
+	}
+	if q == "" {
+		q = rec.Query
+	}
+	if q == "" {
+		return strings.Clone(truncate(p, maxTarget))
+	}
+	if len(p) >= maxTarget {
+		return strings.Clone(truncate(p, maxTarget))
+	}
+	return p + "?" + truncate(q, maxTarget-len(p)-1)
+}
+
+// topK is a space-saving heavy-hitters sketch: bounded slots, counts are
+// upper bounds for values that replaced another.
+type topK struct {
+	slots []evidence.Count
+}
+
+func (t *topK) add(v string) {
+	v = truncate(v, maxTopValue)
+	for i := range t.slots {
+		if t.slots[i].Value == v {
+			t.slots[i].N++
+			return
+		}
+	}
+	if len(t.slots) < cap(t.slots) {
+		t.slots = append(t.slots, evidence.Count{Value: strings.Clone(v), N: 1})
+		return
+	}
+	mi := 0
+	for i := range t.slots {
+		if t.slots[i].N < t.slots[mi].N {
+			mi = i
+		}
+	}
+	t.slots[mi] = evidence.Count{Value: strings.Clone(v), N: t.slots[mi].N + 1}
+}
+
+func (t *topK) list() []evidence.Count {
+	out := slices.Clone(t.slots)
+	slices.SortStableFunc(out, func(a, b evidence.Count) int {
+		if a.N != b.N {
+			if a.N > b.N {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return out
+}
+
+// window holds event times (and path hashes) for rules that count within a
+// sliding window of log time. Records may come in any order: the window is
+// evaluated over sorted times. When the buffer is full it is evaluated, the
+// best count kept, and the older half dropped.
+type window struct {
+	length   int64 // ns
+	distinct bool  // count distinct hashes instead of events
+	ts       []int64
+	hs       []uint64
+	best     int
+	bestAt   int64
+	total    int64
+}
+
+func (w *window) add(t int64, h uint64) {
+	w.total++
+	if len(w.ts) >= maxWindowEvent {
+		w.compact()
+	}
+	w.ts = append(w.ts, t)
+	w.hs = append(w.hs, h)
+}
+
+func (w *window) compact() {
+	w.evaluate()
+	idx := w.order()
+	keep := idx[len(idx)/2:]
+	ts := make([]int64, 0, maxWindowEvent)
+	hs := make([]uint64, 0, maxWindowEvent)
+	for _, i := range keep {
+		ts = append(ts, w.ts[i])
+		hs = append(hs, w.hs[i])
+	}
+	w.ts, w.hs = ts, hs
+}
+
+func (w *window) order() []int {
+	idx := make([]int, len(w.ts))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case w.ts[a] < w.ts[b]:
+			return -1
+		case w.ts[a] > w.ts[b]:
+			return 1
+		}
+		return a - b
+	})
+	return idx
+}
+
+// evaluate updates best with the largest count within any window of length.
+func (w *window) evaluate() (int, int64) {
+	idx := w.order()
+	var seen map[uint64]int
+	if w.distinct {
+		seen = make(map[uint64]int)
+	}
+	lo := 0
+	for hi, i := range idx {
+		if w.distinct {
+			seen[w.hs[i]]++
+		}
+		for w.ts[i]-w.ts[idx[lo]] > w.length {
+			if w.distinct {
+				h := w.hs[idx[lo]]
+				if seen[h]--; seen[h] == 0 {
+					delete(seen, h)
+				}
+			}
+			lo++
+		}
+		n := hi - lo + 1
+		if w.distinct {
+			n = len(seen)
+		}
+		if n > w.best {
+			w.best, w.bestAt = n, w.ts[idx[lo]]
+		}
+	}
+	return w.best, w.bestAt
+}
