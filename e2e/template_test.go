@@ -171,7 +171,7 @@ func (e *cfnEnv) resolve(n *yaml.Node) (any, error) {
 		}
 		return list[i], nil
 	}
-	if strings.HasPrefix(n.Tag, "!") {
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
 		return nil, fmt.Errorf("line %d: intrinsic %s not supported by the test reader", n.Line, n.Tag)
 	}
 	switch n.Kind {

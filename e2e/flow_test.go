@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// stubStack deploys the template with the stub standing in for every function, so these tests
+// check the state machine's control flow (Map, Choice, Catch, the failure path) on their own.
+func stubStack(t *testing.T, failStage string) *stack {
+	stub := filepath.Join(binaries(t), "stub")
+	bins := map[string]string{}
+	for _, id := range functionIDs {
+		bins[id] = stub
+	}
+	return deploy(t, stackOptions{binaries: bins, env: []string{"STUB_FAIL_STAGE=" + failStage}})
+}
+
+func TestFlowStubs(t *testing.T) {
+	st := stubStack(t, "")
+	ev := st.upload("uploads/stub.csv", []byte("x\n"))
+	out := st.execute(ev, 60*time.Second)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	// The stub's chunk i has i suspicious actors: chunk 0 skips Analyze.
+	if got := st.fns["FilterFunction"].invokes.Load(); got != 3 {
+		t.Errorf("Filter invoked %d times, want 3 (one per chunk)", got)
+	}
+	if got := st.fns["AnalyzeFunction"].invokes.Load(); got != 2 {
+		t.Errorf("Analyze invoked %d times, want 2 (chunks with suspicious actors)", got)
+	}
+	t.Logf("output: %s", *out.Output)
+}
+
+func TestFlowFailureNotifies(t *testing.T) {
+	st := stubStack(t, "filter")
+	ev := st.upload("uploads/stub.csv", []byte("x\n"))
+	out := st.execute(ev, 60*time.Second)
+	if out.Status != sfntypes.ExecutionStatusFailed {
+		t.Fatalf("status %s, want FAILED; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	outputs := st.stateOutputs(*out.ExecutionArn)
+	nf := outputs["NotifyFailure"]
+	if len(nf) != 1 {
+		t.Fatalf("NotifyFailure ran %d times; history:\n%s", len(nf), st.history(*out.ExecutionArn))
+	}
+	var state struct {
+		Notify struct {
+			Input string `json:"input"`
+		} `json:"notify"`
+	}
+	if err := json.Unmarshal([]byte(nf[0]), &state); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(state.Notify.Input, `"stage":"Chunks"`) || !strings.Contains(state.Notify.Input, "Filter failed on chunk") {
+		t.Errorf("failure notice input = %s", state.Notify.Input)
+	}
+	t.Logf("error %s cause %s", *out.Error, *out.Cause)
+}
+
+// TestFlowAlreadyReported checks the Choice after Parse: a run whose report exists ends there.
+// Two executions on one moto server also prove the harness can run the idempotency scenario.
+func TestFlowAlreadyReported(t *testing.T) {
+	st := stubStack(t, "")
+	first := st.execute(st.upload("uploads/stub.csv", []byte("x\n")), 60*time.Second)
+	if first.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("first run: %s; history:\n%s", first.Status, st.history(*first.ExecutionArn))
+	}
+	filters := st.fns["FilterFunction"].invokes.Load()
+	again := st.execute(st.upload("uploads/again.csv", []byte("x\n")), 60*time.Second)
+	if again.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("second run: %s; history:\n%s", again.Status, st.history(*again.ExecutionArn))
+	}
+	if got := st.fns["FilterFunction"].invokes.Load(); got != filters {
+		t.Errorf("an already reported run invoked Filter %d more times", got-filters)
+	}
+	if _, ok := st.stateOutputs(*again.ExecutionArn)["AlreadyReported"]; !ok {
+		t.Errorf("second run did not end in AlreadyReported; history:\n%s", st.history(*again.ExecutionArn))
+	}
+}
