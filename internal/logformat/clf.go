@@ -46,10 +46,9 @@ func quotedEnd(b []byte, follows func([]byte) bool) int {
 
 // statusFollows reports whether b starts with a status and a size field.
 func statusFollows(b []byte) bool {
-	sp := bytes.IndexByte(b, ' ')
-	tok := b
-	if sp >= 0 {
-		tok = b[:sp]
+	tok := b[:min(len(b), 4)]
+	if sp := bytes.IndexByte(tok, ' '); sp >= 0 {
+		tok = tok[:sp]
 	}
 	if len(tok) == 1 && tok[0] == '-' {
 		return true

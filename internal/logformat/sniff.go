@@ -122,11 +122,12 @@ func sniff(prefix []byte, atEOF bool, hint Format) (Format, parser, error) {
 
 	// score each headerless format on the sampled lines
 	var (
-		lb                          lineBuf
-		rec                         record.Record
-		alb                         albParser
-		cf                          = newCloudFrontParser()
-		nALB, nCF, nCLF, nAgent, nD int
+		lb                                lineBuf
+		rec                               record.Record
+		alb                               albParser
+		cf                                = newCloudFrontParser()
+		amp                               = newAmplifyParser()
+		nALB, nCF, nCLF, nAmp, nAgent, nD int
 	)
 	for _, l := range lines {
 		l = bytes.TrimSpace(l)
@@ -140,6 +141,9 @@ func sniff(prefix []byte, atEOF bool, hint Format) (Format, parser, error) {
 		if try(cf, &lb, &rec, l) {
 			nCF++
 		}
+		if try(amp, &lb, &rec, l) {
+			nAmp++ // Amplify CSV whose header was cut off
+		}
 		if try(clfParser{}, &lb, &rec, l) {
 			nCLF++
 			if rec.UA != "" || bytes.Count(l, []byte{'"'}) >= 6 {
@@ -151,8 +155,10 @@ func sniff(prefix []byte, atEOF bool, hint Format) (Format, parser, error) {
 	case nD == 0 && atEOF:
 		// empty or header-only: nothing to read, not an error
 		return "", nil, nil
-	case nALB == 0 && nCF == 0 && nCLF == 0:
+	case nALB == 0 && nCF == 0 && nCLF == 0 && nAmp == 0:
 		return "", nil, fmt.Errorf("%w: no line matches a known format", ErrNotALog)
+	case nAmp > nALB && nAmp > nCF && nAmp > nCLF:
+		return Amplify, newAmplifyParser(), nil
 	case nALB >= nCF && nALB >= nCLF:
 		return ALB, &albParser{}, nil
 	case nCF >= nCLF:
@@ -202,6 +208,9 @@ func otherFormatParses(f Format, line []byte) bool {
 		return true
 	}
 	if f != Combined && f != Common && try(clfParser{}, &lb, &rec, line) {
+		return true
+	}
+	if f != Amplify && f != CloudFront && try(newAmplifyParser(), &lb, &rec, line) {
 		return true
 	}
 	return false

@@ -40,7 +40,9 @@ func TestAmplifySample(t *testing.T) {
 // resave rewrites the Amplify sample the way a spreadsheet would: every
 // field quoted, ';' as delimiter, columns in another order, optional
 // columns dropped.
-func resave(t *testing.T, keep []string) string {
+func resave(t *testing.T, keep []string) string { return resaveDelim(t, keep, ';') }
+
+func resaveDelim(t *testing.T, keep []string, delim byte) string {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(string(repoFile(t, amplifySample))), "\n")
 	header := strings.Split(lines[0], ",")
@@ -56,7 +58,7 @@ func resave(t *testing.T, keep []string) string {
 		}
 		for i, k := range keep {
 			if i > 0 {
-				out.WriteByte(';')
+				out.WriteByte(delim)
 			}
 			out.WriteString(`"` + strings.ReplaceAll(f[idx[k]], `"`, `""`) + `"`)
 		}
@@ -67,7 +69,22 @@ func resave(t *testing.T, keep []string) string {
 
 func TestAmplifyResaved(t *testing.T) {
 	keep := []string{`cs\(User-Agent)`, "sc-status", "c-ip", "time", "date", "cs-method", "cs-uri-stem", "x-host-header", "x-edge-request-id", "cs-uri-query"}
-	recs, r := readString(t, resave(t, keep), Options{})
+	for _, delim := range []byte{';', '\t', ','} {
+		testAmplifyResaved(t, resaveDelim(t, keep, delim))
+	}
+}
+
+func TestAmplifyHeaderless(t *testing.T) {
+	data := string(repoFile(t, amplifySample))
+	recs, r := readString(t, data[strings.IndexByte(data, '\n')+1:], Options{})
+	if r.Format() != Amplify || len(recs) != 4 || recs[0].Host != "master.zzz.amplifyapp.com" {
+		t.Errorf("format %q, %d records", r.Format(), len(recs))
+	}
+}
+
+func testAmplifyResaved(t *testing.T, in string) {
+	t.Helper()
+	recs, r := readString(t, in, Options{})
 	if r.Format() != Amplify || len(recs) != 4 {
 		t.Fatalf("format %q, %d records, stats %+v", r.Format(), len(recs), r.Stats())
 	}
