@@ -44,7 +44,8 @@ func splitALB(b []byte, out []span) int {
 			break
 		}
 		if b[i] == '"' {
-			e := quotedEnd(b[i:], nil)
+			// ALB does not escape: a backslash is an ordinary byte
+			e := quotedEndEsc(b[i:], nil, false)
 			if e < 0 {
 				out[n] = span{i + 1, len(b)}
 				n++

@@ -40,6 +40,7 @@ func TestALBLines(t *testing.T) {
 		{name: "ipv6 host", line: line("1.2.3.4:1", "404", "GET http://[2001:db8::5]:80/x HTTP/1.1"), client: "1.2.3.4", path: "/x", host: "2001:db8::5", status: 404},
 		{name: "dash status", line: line("1.2.3.4:1", "-", "GET https://h:443/ HTTP/1.1"), client: "1.2.3.4", path: "/", host: "h", status: 0},
 		{name: "extra fields", line: line("1.2.3.4:1", "200", "GET https://h:443/ HTTP/1.1") + ` TID_1 "m" "-" "X" new1 new2`, client: "1.2.3.4", path: "/", host: "h", status: 200},
+		{name: "backslash ends UA", line: strings.Replace(line("1.2.3.4:1", "200", "GET https://h:443/ HTTP/1.1"), `"curl/7.46.0"`, `"curl\"`, 1), client: "1.2.3.4", path: "/", host: "h", status: 200},
 		{name: "no port", line: line("1.2.3.4", "200", "GET https://h:443/ HTTP/1.1"), reason: ReasonBadClientIP},
 		{name: "short", line: strings.Join(strings.Fields(line("1.2.3.4:1", "200", "GET"))[:12], " "), reason: ReasonFieldCount},
 		{name: "bad status", line: line("1.2.3.4:1", "2000", "GET https://h:443/ HTTP/1.1"), reason: ReasonBadStatus},

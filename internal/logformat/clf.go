@@ -31,10 +31,18 @@ func findCLFTime(b []byte) int {
 // b[0] == '"': a quote, not escaped, followed by a space or the end (or by
 // what follows(b[q+1:]) accepts, when given). -1 when there is none.
 func quotedEnd(b []byte, follows func([]byte) bool) int {
+	return quotedEndEsc(b, follows, true)
+}
+
+// quotedEndEsc is quotedEnd; escapes says whether a backslash escapes the
+// next byte (Apache/nginx) or is an ordinary byte (ALB).
+func quotedEndEsc(b []byte, follows func([]byte) bool, escapes bool) int {
 	for i := 1; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
-			i++
+			if escapes {
+				i++
+			}
 		case '"':
 			if i+1 == len(b) || (b[i+1] == ' ' && (follows == nil || follows(b[i+2:]))) {
 				return i

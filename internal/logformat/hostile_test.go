@@ -147,6 +147,10 @@ func TestRecordReused(t *testing.T) {
 	if a != b || keep.Path != "/index.html" || b.Path != "/other.html" {
 		t.Errorf("reuse: %p %p %q %q", a, b, keep.Path, b.Path)
 	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Errorf("third Next = %v", err)
+	}
+	checkStats(t, r.Stats())
 }
 
 func TestUnknownHint(t *testing.T) {

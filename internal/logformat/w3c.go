@@ -236,8 +236,11 @@ func (p *w3cParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 			}
 			return resSkip, ""
 		}
-	} else if len(b) > 0 && (b[0] == 'd' || b[0] == 'D' || b[0] == '"') {
-		// a repeated header, as in concatenated downloads
+	}
+	res, reason := p.parseRow(lb, rec)
+	if res == resReject && p.amplify {
+		// a repeated header, as in concatenated downloads; checked only
+		// for lines that fail as rows, which keeps rows fast
 		if _, _, ok := amplifyHeader(b); ok {
 			if p.setHeader(b) != nil {
 				return resReject, ReasonBadHeader
@@ -245,6 +248,11 @@ func (p *w3cParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 			return resSkip, ""
 		}
 	}
+	return res, reason
+}
+
+func (p *w3cParser) parseRow(lb *lineBuf, rec *record.Record) (result, string) {
+	b := lb.b
 	var quoted []bool
 	if p.amplify {
 		quoted = p.quoted[:]

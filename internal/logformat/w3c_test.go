@@ -116,3 +116,17 @@ func TestAmplifyFieldCount(t *testing.T) {
 		t.Errorf("%d records, stats %+v", len(recs), st)
 	}
 }
+
+func TestAmplifyConcatenatedHeaders(t *testing.T) {
+	first := resaveDelim(t, []string{"date", "time", "c-ip", "cs-method", "cs-uri-stem", "sc-status"}, ',')
+	// the second download has its columns in another order
+	second := resaveDelim(t, []string{"sc-status", "cs-uri-stem", "cs-method", "c-ip", "time", "date", `cs\(User-Agent)`}, ',')
+	recs, r := readString(t, first+second, Options{})
+	st := r.Stats()
+	if len(recs) != 8 || st.Skipped != 2 || st.Rejected != 0 {
+		t.Fatalf("%d records, %+v", len(recs), st)
+	}
+	if recs[4].Status != 200 || recs[4].Path != "/" || recs[4].UA == "" || recs[0].UA != "" {
+		t.Errorf("rebinding: %+v / %+v", recs[0], recs[4])
+	}
+}
