@@ -42,8 +42,9 @@ type Config struct {
 	// ProbingWindow make an http-probing burst (CrowdSec: capacity 10, leak 10s).
 	ProbingDistinctPaths int      `json:"probing_distinct_paths,omitempty"`
 	ProbingWindow        Duration `json:"probing_window,omitempty"`
-	// CrawlRequestsPerMinute non-static requests in one minute of log time
-	// make aggressive crawling.
+	// CrawlRequestsPerMinute page requests (not static assets, not API
+	// calls) within a minute of log time make aggressive crawling: one page a
+	// second, sustained, is far above a human reader.
 	CrawlRequestsPerMinute int `json:"crawl_requests_per_minute,omitempty"`
 	// BruteForceFailures failed logins within BruteForceWindow make brute force.
 	BruteForceFailures int      `json:"brute_force_failures,omitempty"`
@@ -130,7 +131,7 @@ func DefaultConfig() Config {
 		PayloadMatches:         2,
 		ProbingDistinctPaths:   10,
 		ProbingWindow:          Duration(time.Minute),
-		CrawlRequestsPerMinute: 120,
+		CrawlRequestsPerMinute: 60,
 		BruteForceFailures:     10,
 		BruteForceWindow:       Duration(10 * time.Minute),
 		BadRequests:            3,

@@ -255,9 +255,11 @@ func TestRules(t *testing.T) {
 		}(), evidence.HTTPProbing, "none", 0, ""},
 
 		// aggressive crawling
-		{"crawl", seq(150, "/page/%d", 200, 300*time.Millisecond), evidence.AggressiveCrawl, "hit", evidence.Low, "threshold 120"},
+		{"crawl", seq(150, "/page/%d", 200, 300*time.Millisecond), evidence.AggressiveCrawl, "hit", evidence.Low, "threshold 60"},
 		{"browser assets are not crawling", seq(300, "/static/%d.js", 200, 100*time.Millisecond), evidence.AggressiveCrawl, "none", 0, ""},
 		{"steady reader", seq(150, "/page/%d", 200, 20*time.Second), evidence.AggressiveCrawl, "none", 0, ""},
+		{"single-page app API calls are not crawling", seq(200, "/api/items/%d", 200, 100*time.Millisecond), evidence.AggressiveCrawl, "none", 0, ""},
+		{"crawl just under the threshold", seq(59, "/page/%d", 200, 900*time.Millisecond), evidence.AggressiveCrawl, "none", 0, ""},
 
 		// brute force
 		{"wp-login brute force", func() []req {

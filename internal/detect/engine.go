@@ -200,6 +200,11 @@ func (e *Engine) Observe(r *record.Record) {
 	if nquery != "" {
 		any = e.scanField(nquery, fQuery) || any
 	}
+	if r.RawQuery != "" && r.Query != r.RawQuery {
+		if q2 := e.norm(&e.rbuf, r.Query, true); q2 != nquery {
+			any = e.scanField(q2, fQuery) || any
+		}
+	}
 	if strings.ContainsAny(r.Referer, "$(<'\"") {
 		nref := e.norm(&e.rbuf, r.Referer, false)
 		any = e.scanField(nref, fRef) || any
@@ -256,8 +261,11 @@ func (e *Engine) Observe(r *record.Record) {
 	if ua.allowedAs != "" && rs.claimedUA == "" {
 		rs.claimedUA = ua.allowedAs
 	}
-	if !static && !pathAllowed && ua.allowedAs == "" && !r.Malformed {
-		rs.countMinute(t)
+	// Crawling counts page requests: not assets a browser fetches in bulk,
+	// not the API calls a single-page app makes for each view.
+	if !static && !pathAllowed && ua.allowedAs == "" && !r.Malformed && !apiLike(npath) {
+		rs.crawl.add(t)
+		rs.rule(rCrawl).sample(r, "", "")
 	}
 	if probeFail {
 		rs.probe.add(t, maphash.String(e.seed, npath))

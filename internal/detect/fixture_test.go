@@ -301,3 +301,75 @@ func TestApacheLogs(t *testing.T) {
 		}
 	}
 }
+
+// docRanges are the documentation prefixes the generator plants its attacks
+// in; nothing else in the sample is an attacker.
+var docRanges = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+}
+
+func inDocRange(actor string) bool {
+	p, err := netip.ParsePrefix(actor)
+	if err != nil {
+		a, err := netip.ParseAddr(actor)
+		if err != nil {
+			return false
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	for _, d := range docRanges {
+		if d.Overlaps(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestExampleLog runs the rules over the project's sample Amplify log
+// (examples/access-logs.csv, see examples/README.md): no address outside the
+// documentation ranges is reported, and every planted address is, on its
+// own or through a campaign.
+func TestExampleLog(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "examples", "access-logs.csv")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("examples/access-logs.csv not present")
+	}
+	recs := readLog(t, path)
+	c := observeAll(t, DefaultConfig(), recs)
+	all := append(slices.Clone(c.Suspicious), c.Weak...)
+	cs := Campaigns(all)
+	promoted := PromoteCampaigns(all, cs)
+	reported := map[string]bool{}
+	for _, a := range promoted {
+		if a.Suspicious() {
+			reported[a.Actor] = true
+			if !inDocRange(a.Actor) {
+				t.Errorf("false positive %s: %v %s", a.Actor, a.Categories, a.Hits[0].Reason)
+			}
+		}
+	}
+	planted := map[string]bool{}
+	for _, r := range recs {
+		if actor := record.ActorString(record.Actor(r.Client)); inDocRange(actor) {
+			planted[actor] = true
+		}
+	}
+	for actor := range planted {
+		if !reported[actor] {
+			a, _ := find(c, actor)
+			t.Errorf("planted attacker %s not reported: %+v", actor, a)
+		}
+	}
+	for _, cp := range cs {
+		t.Logf("campaign %s %d actors %v: %s", cp.Kind, len(cp.Actors), cp.Categories, cp.Reason)
+	}
+	for _, a := range promoted {
+		if a.Suspicious() {
+			t.Logf("%s %s score=%.1f %v", a.Actor, a.Severity, a.Score, a.Categories)
+			for _, h := range a.Hits {
+				t.Logf("    %s/%s: %s", h.Rule, h.Severity, h.Reason)
+			}
+		}
+	}
+}

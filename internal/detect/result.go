@@ -254,10 +254,14 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 				probeSamples(rs))
 		}
 	}
-	if rs.crawlMax >= int64(cfg.CrawlRequestsPerMinute) {
-		add(true, rCrawl, rules[rCrawl].sev, rs.crawlMax,
-			fmt.Sprintf("%d non-static requests within one minute of log time (threshold %d per minute)",
-				rs.crawlMax, cfg.CrawlRequestsPerMinute), []evidence.Sample{})
+	if rs.crawl.max >= int64(cfg.CrawlRequestsPerMinute) {
+		var samples []evidence.Sample
+		if r := rs.rules[rCrawl]; r != nil {
+			samples = r.samples
+		}
+		add(true, rCrawl, rules[rCrawl].sev, rs.crawl.max,
+			fmt.Sprintf("%d page requests (not assets or API calls) within one minute of log time (threshold %d per minute)",
+				rs.crawl.max, cfg.CrawlRequestsPerMinute), samples)
 	}
 	if rs.brute.total > 0 {
 		n, at := rs.brute.evaluate()

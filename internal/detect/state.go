@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
@@ -136,8 +137,7 @@ type richState struct {
 	topUAs    topK
 	probe     window
 	brute     window
-	crawl     [4]minuteCount
-	crawlMax  int64
+	crawl     rate
 	successes int64
 	claimedUA string   // allowlisted UA the actor claimed, for reasons
 	probeSet  []string // normalised attack paths, for campaigns
@@ -150,26 +150,38 @@ func (rs *richState) rule(id ruleID) *ruleState {
 	return rs.rules[id]
 }
 
-type minuteCount struct {
-	minute int64
-	n      int64
+// rate counts requests in 10-second slots of log time over a ring of two
+// minutes, and keeps the largest count seen within any 60 seconds (to the
+// slot). Memory is fixed; records a minute or more out of order are dropped
+// from the rate, never from the totals.
+type rate struct {
+	slots [12]struct {
+		slot int64
+		n    int64
+	}
+	max int64
 }
 
-// countMinute counts a request into its minute of log time. A ring of four
-// minutes tolerates records a few minutes out of order; older ones are
-// dropped from the rate (never from the totals).
-func (rs *richState) countMinute(t int64) {
-	m := t / 60e9
-	c := &rs.crawl[uint64(m)%uint64(len(rs.crawl))]
+const rateSlot = int64(10 * time.Second)
+
+func (r *rate) add(t int64) {
+	s := t / rateSlot
+	c := &r.slots[uint64(s)%uint64(len(r.slots))]
 	switch {
-	case c.minute == m:
+	case c.slot == s:
 		c.n++
-	case c.minute < m || c.n == 0:
-		c.minute, c.n = m, 1
+	case c.slot < s || c.n == 0:
+		c.slot, c.n = s, 1
 	default:
 		return
 	}
-	rs.crawlMax = max(rs.crawlMax, c.n)
+	var sum int64
+	for _, x := range r.slots {
+		if x.slot > s-6 && x.slot <= s {
+			sum += x.n
+		}
+	}
+	r.max = max(r.max, sum)
 }
 
 func (rs *richState) addProbe(npath string) {
