@@ -1,0 +1,295 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/evidence"
+)
+
+// BuildInput is everything a report is made from.
+type BuildInput struct {
+	Generated time.Time
+	Source    Source
+	Input     Input
+	// Actors are the suspicious actors from all chunks (any order).
+	Actors          []evidence.Actor
+	Verdicts        []analysis.Verdict // merged verdicts, at most one per actor counts
+	Campaigns       []evidence.Campaign
+	Recommendations []analysis.Recommendation
+	Observations    []analysis.Observation
+	Analysis        AnalysisInfo
+}
+
+// BlockMinSeverity is the lowest severity whose actors go on the blocklist.
+// Low findings (a fast crawler, a few technology probes) are left to rate
+// limits and managed rules: blocking them outright hurts more than it helps.
+const BlockMinSeverity = evidence.Medium
+
+// Build assembles the report. Every actor in in.Actors becomes a finding,
+// whatever the verdicts say: a missing verdict gives a rules-only finding, and
+// a verdict can add categories and raise the severity but never lower it or
+// drop a rule's category.
+func Build(in BuildInput) *Report {
+	r := &Report{
+		SchemaVersion:   SchemaVersion,
+		Generated:       in.Generated.UTC(),
+		Source:          in.Source,
+		Input:           in.Input,
+		Findings:        []Finding{},
+		Campaigns:       slices.Clone(in.Campaigns),
+		Blocklist:       []BlockEntry{},
+		Recommendations: slices.Clone(in.Recommendations),
+		Observations:    slices.Clone(in.Observations),
+		Analysis:        in.Analysis,
+	}
+	if r.Campaigns == nil {
+		r.Campaigns = []evidence.Campaign{}
+	}
+	if r.Recommendations == nil {
+		r.Recommendations = []analysis.Recommendation{}
+	}
+	slices.SortStableFunc(r.Recommendations, func(a, b analysis.Recommendation) int { return a.Priority - b.Priority })
+
+	verdicts := make(map[string]analysis.Verdict, len(in.Verdicts))
+	for _, v := range in.Verdicts {
+		if _, dup := verdicts[v.Actor]; !dup {
+			verdicts[v.Actor] = v
+		}
+	}
+	seen := make(map[string]int, len(in.Actors))
+	for i := range in.Actors {
+		a := &in.Actors[i]
+		if j, dup := seen[a.Actor]; dup {
+			// The same actor twice (it should not happen: chunks partition by
+			// actor). Keep the stronger evidence.
+			if a.Score > r.Findings[j].Evidence.Score {
+				r.Findings[j] = finding(a, verdicts)
+			}
+			continue
+		}
+		seen[a.Actor] = len(r.Findings)
+		r.Findings = append(r.Findings, finding(a, verdicts))
+	}
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(b.Evidence.Score, a.Evidence.Score),
+			cmp.Compare(b.Evidence.Requests, a.Evidence.Requests),
+			strings.Compare(a.Actor, b.Actor),
+		)
+	})
+	index := make(map[string]int, len(r.Findings))
+	for i, f := range r.Findings {
+		index[f.Actor] = i
+	}
+	for ci, c := range r.Campaigns {
+		for _, a := range c.Actors {
+			if i, ok := index[a]; ok && !slices.Contains(r.Findings[i].Campaigns, ci) {
+				r.Findings[i].Campaigns = append(r.Findings[i].Campaigns, ci)
+			}
+		}
+	}
+	r.Blocklist = blocklist(r.Findings)
+	r.Summary = summarize(r)
+	return r
+}
+
+// finding merges an actor's evidence with its verdict.
+func finding(a *evidence.Actor, verdicts map[string]analysis.Verdict) Finding {
+	floor := analysis.OfflineVerdict(a)
+	f := Finding{
+		Actor:         a.Actor,
+		Severity:      max(floor.Severity, a.Severity),
+		Categories:    slices.Clone(floor.Categories),
+		Confidence:    floor.Confidence,
+		Rationale:     floor.Rationale,
+		VerdictSource: "rules",
+		Evidence:      *a,
+	}
+	v, ok := verdicts[a.Actor]
+	if !ok {
+		return f
+	}
+	f.Severity = max(f.Severity, v.Severity)
+	for _, c := range v.Categories {
+		if c.Valid() && !slices.Contains(f.Categories, c) {
+			f.Categories = append(f.Categories, c)
+		}
+	}
+	slices.SortStableFunc(f.Categories, func(x, y evidence.Category) int {
+		return slices.Index(evidence.Categories, x) - slices.Index(evidence.Categories, y)
+	})
+	if v.Confidence > 0 {
+		f.Confidence = min(v.Confidence, 1)
+	}
+	if strings.TrimSpace(v.Rationale) != "" {
+		f.Rationale = v.Rationale
+	}
+	if v.Source != "" {
+		f.VerdictSource = v.Source
+	}
+	return f
+}
+
+// blockCIDR turns an actor key into a CIDR: IPv4 /32, IPv6 /64. ok is false
+// for anything that is not an address or prefix.
+func blockCIDR(actor string) (string, bool) {
+	if p, err := netip.ParsePrefix(actor); err == nil {
+		if p.Addr().Is4() {
+			return p.Masked().String(), true
+		}
+		return netip.PrefixFrom(p.Addr(), min(p.Bits(), 64)).Masked().String(), true
+	}
+	a, err := netip.ParseAddr(actor)
+	if err != nil {
+		return "", false
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return netip.PrefixFrom(a, 32).String(), true
+	}
+	return netip.PrefixFrom(a, 64).Masked().String(), true
+}
+
+// blocklist lists every finding at BlockMinSeverity or above, worst first.
+func blocklist(fs []Finding) []BlockEntry {
+	out := []BlockEntry{}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.Severity < BlockMinSeverity {
+			continue
+		}
+		c, ok := blockCIDR(f.Actor)
+		if !ok || seen[c] {
+			continue
+		}
+		seen[c] = true
+		cats := make([]string, 0, len(f.Categories))
+		for _, k := range f.Categories {
+			cats = append(cats, string(k))
+		}
+		reason := fmt.Sprintf("%s: %s; %s", f.Severity, strings.Join(cats, ", "), plural(f.Evidence.Requests, "request", "requests"))
+		if !f.Evidence.FirstSeen.IsZero() {
+			reason += " from " + f.Evidence.FirstSeen.UTC().Format("2006-01-02 15:04") + " UTC"
+		}
+		out = append(out, BlockEntry{CIDR: c, Severity: f.Severity, Reason: reason})
+	}
+	return out
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// thousands writes n with comma separators.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// summarize fills the summary from the findings and recommendations.
+func summarize(r *Report) Summary {
+	s := Summary{Severity: evidence.Info, Suspicious: len(r.Findings), Categories: []CategoryCount{}, DoNow: []string{}}
+	counts := map[evidence.Category]*CategoryCount{}
+	exposed := false
+	for _, f := range r.Findings {
+		s.Severity = max(s.Severity, f.Severity)
+		s.Requests += f.Evidence.Requests
+		for _, c := range f.Categories {
+			cc := counts[c]
+			if cc == nil {
+				cc = &CategoryCount{Category: c}
+				counts[c] = cc
+			}
+			cc.Actors++
+		}
+		for _, h := range f.Evidence.Hits {
+			if cc := counts[h.Category]; cc != nil {
+				cc.Requests += h.Count
+			}
+			if h.Category == evidence.SensitiveFiles || h.Category == evidence.Webshell {
+				for _, sm := range h.Samples {
+					exposed = exposed || (sm.Status >= 200 && sm.Status < 300)
+				}
+			}
+		}
+	}
+	for _, c := range evidence.Categories {
+		if cc := counts[c]; cc != nil {
+			s.Categories = append(s.Categories, *cc)
+		}
+	}
+	s.Headline = headline(r, s, exposed)
+	for _, rec := range r.Recommendations {
+		if len(s.DoNow) == 3 {
+			break
+		}
+		if t := strings.TrimSpace(rec.Title); t != "" {
+			s.DoNow = append(s.DoNow, t)
+		}
+	}
+	if len(s.DoNow) == 0 && len(r.Blocklist) > 0 {
+		s.DoNow = append(s.DoNow, fmt.Sprintf("Block the %s in the blocklist", plural(int64(len(r.Blocklist)), "address", "addresses")))
+	}
+	return s
+}
+
+func headline(r *Report, s Summary, exposed bool) string {
+	rows := r.Input.Parsed
+	if s.Suspicious == 0 {
+		if rows == 0 {
+			return "No requests could be read, so nothing was analysed."
+		}
+		return fmt.Sprintf("No attacks found in %s from %s.", plural(rows, "request", "requests"), plural(r.Input.Actors, "client", "clients"))
+	}
+	var top []string
+	for _, c := range s.Categories {
+		if len(top) == 3 {
+			break
+		}
+		top = append(top, string(c.Category))
+	}
+	of := ""
+	if r.Input.Actors > 0 {
+		of = " of " + thousands(r.Input.Actors)
+	}
+	req := plural(s.Requests, "request", "requests")
+	if rows > 0 {
+		req = fmt.Sprintf("%s of %s", thousands(s.Requests), plural(rows, "request", "requests"))
+	}
+	h := fmt.Sprintf("%s: %s%s clients attacked or probed the site (%s), chiefly %s",
+		strings.ToUpper(s.Severity.String()), thousands(int64(s.Suspicious)), of, req, joinAnd(top))
+	if s.Suspicious == 1 {
+		h = fmt.Sprintf("%s: 1%s client attacked or probed the site (%s), chiefly %s",
+			strings.ToUpper(s.Severity.String()), of, req, joinAnd(top))
+	}
+	if exposed {
+		h += "; a sensitive file or backdoor path was answered 2xx"
+	}
+	return h + "."
+}
+
+func joinAnd(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return ""
+	case 1:
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
