@@ -618,4 +618,23 @@ func TestBenignActorMemory(t *testing.T) {
 	if c := e.Result(0); len(c.Suspicious)+len(c.Weak) != 0 {
 		t.Errorf("benign actors reported: %d", len(c.Suspicious)+len(c.Weak))
 	}
+
+	// Regular visitors reading many pages cost the crawl-rate ring too.
+	e, _ = NewEngine(Config{})
+	const m = 20000
+	before = measure()
+	for i := range m {
+		r.Client = netip.AddrFrom4([4]byte{11, byte(i >> 16), byte(i >> 8), byte(i)})
+		for j := range 40 {
+			r.Time = t0.Add(time.Duration(i+j*30) * time.Second)
+			r.Path = paths[j%3]
+			e.Observe(r)
+		}
+	}
+	after = measure()
+	per = float64(after-before) / m
+	t.Logf("regular visitor: %.0f bytes (%d actors, 40 page views each)", per, e.Actors())
+	if per > 600 {
+		t.Errorf("regular visitor costs %.0f bytes, want <= 600", per)
+	}
 }

@@ -20,10 +20,10 @@ const (
 	topPathSlots   = 8    // space-saving slots for top paths
 	topUASlots     = 4    // space-saving slots for user agents
 	maxRuleHashes  = 64   // distinct paths remembered per rule
-	maxWindowEvent = 4096 // window events kept per actor before compaction
+	maxWindowEvent = 1024 // window events kept per actor before compaction
 	maxProbeSet    = 32   // matched attack paths kept per actor for campaigns
 	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
-	richAfter      = 16   // requests after which a benign actor gets full evidence
+	rateAfter      = 8    // requests after which an actor's crawl rate is tracked
 )
 
 // Engine applies the rules to records, one actor at a time. It is not safe
@@ -252,7 +252,19 @@ func (e *Engine) Observe(r *record.Record) {
 	probeFail := (status == 400 || status == 403 || status == 404 || status == 405 || status == 410) &&
 		!static && !pathAllowed && ua.allowedAs == "" && !apiLike(npath)
 
-	if !any && !probeFail && st.rich == nil && st.requests < richAfter {
+	// Crawling counts page requests: not assets a browser fetches in bulk,
+	// not the API calls a single-page app makes for each view. The rate is
+	// tracked from an actor's rateAfter-th request on, so one-off visitors
+	// never pay for it.
+	burst := false
+	if !static && !pathAllowed && ua.allowedAs == "" && !r.Malformed && !apiLike(npath) && st.requests >= rateAfter {
+		if st.rate == nil {
+			st.rate = &rate{}
+		}
+		burst = st.rate.add(t)*2 >= int64(e.cfg.CrawlRequestsPerMinute)
+	}
+
+	if !any && !probeFail && !burst && st.rich == nil {
 		return // the cheap, common case: nothing to remember beyond counters
 	}
 	rs := st.richState(&e.cfg)
@@ -261,10 +273,7 @@ func (e *Engine) Observe(r *record.Record) {
 	if ua.allowedAs != "" && rs.claimedUA == "" {
 		rs.claimedUA = ua.allowedAs
 	}
-	// Crawling counts page requests: not assets a browser fetches in bulk,
-	// not the API calls a single-page app makes for each view.
-	if !static && !pathAllowed && ua.allowedAs == "" && !r.Malformed && !apiLike(npath) {
-		rs.crawl.add(t)
+	if burst {
 		rs.rule(rCrawl).sample(r, "", "")
 	}
 	if probeFail {

@@ -254,14 +254,14 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 				probeSamples(rs))
 		}
 	}
-	if rs.crawl.max >= int64(cfg.CrawlRequestsPerMinute) {
+	if st.rate != nil && st.rate.max >= int64(cfg.CrawlRequestsPerMinute) {
 		var samples []evidence.Sample
 		if r := rs.rules[rCrawl]; r != nil {
 			samples = r.samples
 		}
-		add(true, rCrawl, rules[rCrawl].sev, rs.crawl.max,
+		add(true, rCrawl, rules[rCrawl].sev, st.rate.max,
 			fmt.Sprintf("%d page requests (not assets or API calls) within one minute of log time (threshold %d per minute)",
-				rs.crawl.max, cfg.CrawlRequestsPerMinute), samples)
+				st.rate.max, cfg.CrawlRequestsPerMinute), samples)
 	}
 	if rs.brute.total > 0 {
 		n, at := rs.brute.evaluate()

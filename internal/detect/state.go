@@ -22,6 +22,7 @@ type actorState struct {
 	moreStatus  map[int]int64
 	paths       distinctSet
 	allowed     bool
+	rate        *rate
 	rich        *richState
 }
 
@@ -137,7 +138,6 @@ type richState struct {
 	topUAs    topK
 	probe     window
 	brute     window
-	crawl     rate
 	successes int64
 	claimedUA string   // allowlisted UA the actor claimed, for reasons
 	probeSet  []string // normalised attack paths, for campaigns
@@ -157,31 +157,35 @@ func (rs *richState) rule(id ruleID) *ruleState {
 type rate struct {
 	slots [12]struct {
 		slot int64
-		n    int64
+		n    int32
 	}
 	max int64
 }
 
 const rateSlot = int64(10 * time.Second)
 
-func (r *rate) add(t int64) {
+// add counts a request and returns the count of the minute ending at its slot.
+func (r *rate) add(t int64) int64 {
 	s := t / rateSlot
 	c := &r.slots[uint64(s)%uint64(len(r.slots))]
 	switch {
 	case c.slot == s:
-		c.n++
+		if c.n < math.MaxInt32 {
+			c.n++
+		}
 	case c.slot < s || c.n == 0:
 		c.slot, c.n = s, 1
 	default:
-		return
+		return 0
 	}
 	var sum int64
 	for _, x := range r.slots {
 		if x.slot > s-6 && x.slot <= s {
-			sum += x.n
+			sum += int64(x.n)
 		}
 	}
 	r.max = max(r.max, sum)
+	return sum
 }
 
 func (rs *richState) addProbe(npath string) {
