@@ -1,0 +1,432 @@
+// Package bedrock is the analysis.Analyzer backed by a model on Amazon Bedrock
+// (the Converse API with one forced tool). The model sees aggregates and a few
+// sanitized samples per actor, never raw logs; its answer is validated against
+// the tool schema, checked against the evidence and merged with the rules'
+// verdicts, so it can explain and add findings but not remove them. When the
+// model cannot help (errors, garbage, budget) the verdicts come from the
+// fallback analyzer and the result says why.
+package bedrock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/evidence"
+)
+
+// DefaultModelID is the Claude Haiku 4.5 US cross-region inference profile.
+const DefaultModelID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+// Options tunes the analyzer. Zero values take the defaults in brackets.
+type Options struct {
+	ModelID string // [DefaultModelID]
+	Region  string // used in messages only (the client has its own)
+	// MaxTokensPerCall caps the estimated input tokens of one classify call
+	// (characters / 4) [12000]. Actors are split across calls to stay under it.
+	MaxTokensPerCall int
+	// MaxOutputTokens caps one call's answer [4096].
+	MaxOutputTokens int
+	// RunTokenBudget caps input plus output tokens over the analyzer's life
+	// [200000]; a call is made only if its estimate fits in what is left. On
+	// AWS each Analyze Lambda gets its share of the run's budget from the caller.
+	RunTokenBudget   int64
+	MaxActorsPerCall int           // [20]
+	SamplesPerRule   int           // samples sent per rule hit [3]
+	FieldMax         int           // bytes kept of each attacker-controlled string [200]
+	CallTimeout      time.Duration // per Converse call, retries included [60 s]
+	Prices           PriceTable    // [DefaultPrices()]
+	Logger           *slog.Logger  // [slog.Default()]
+}
+
+func (o *Options) defaults() {
+	if o.ModelID == "" {
+		o.ModelID = DefaultModelID
+	}
+	if o.MaxTokensPerCall <= 0 {
+		o.MaxTokensPerCall = 12000
+	}
+	if o.MaxOutputTokens <= 0 {
+		o.MaxOutputTokens = 4096
+	}
+	if o.RunTokenBudget <= 0 {
+		o.RunTokenBudget = 200000
+	}
+	if o.MaxActorsPerCall <= 0 {
+		o.MaxActorsPerCall = 20
+	}
+	if o.SamplesPerRule <= 0 {
+		o.SamplesPerRule = 3
+	}
+	if o.FieldMax <= 0 {
+		o.FieldMax = 200
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 60 * time.Second
+	}
+	if o.Prices == nil {
+		o.Prices = DefaultPrices()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Analyzer classifies actors and writes recommendations with a Bedrock model.
+// It is safe for concurrent use; the token budget is shared.
+type Analyzer struct {
+	c        Client
+	opt      Options
+	fallback analysis.Analyzer
+
+	mu    sync.Mutex
+	spent int64 // tokens used or reserved against RunTokenBudget
+}
+
+var _ analysis.Analyzer = (*Analyzer)(nil)
+
+// New returns an Analyzer calling c. fallback supplies the rules' verdicts and
+// the recommendations when the model cannot; nil means verdicts built from the
+// evidence alone and no recommendations.
+func New(c Client, o Options, fallback analysis.Analyzer) *Analyzer {
+	o.defaults()
+	return &Analyzer{c: c, opt: o, fallback: fallback}
+}
+
+// Options returns the options in effect, defaults filled in.
+func (a *Analyzer) Options() Options { return a.opt }
+
+// reserve takes n tokens from the budget if they fit.
+func (a *Analyzer) reserve(n int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.spent+n > a.opt.RunTokenBudget {
+		return false
+	}
+	a.spent += n
+	return true
+}
+
+// settle replaces a reservation by what the calls really used.
+func (a *Analyzer) settle(reserved int64, u analysis.Usage) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.spent += u.InputTokens + u.OutputTokens - reserved
+}
+
+// errInvalidAnswer is a model answer that failed validation twice.
+var errInvalidAnswer = errors.New("the model's answer did not match the tool schema")
+
+// Classify implements analysis.Analyzer.
+func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (analysis.ClassifyResult, error) {
+	res := analysis.ClassifyResult{Usage: analysis.Usage{Model: a.opt.ModelID}}
+	if len(actors) == 0 {
+		return res, nil
+	}
+	rules := a.rulesVerdicts(ctx, actors, campaigns)
+
+	lines := make([]string, len(actors))
+	for i := range actors {
+		lines[i] = a.actorJSON(&actors[i])
+	}
+	nonce := newNonce()
+	overhead := estimateTokens(fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName)) + schemaTokens(analysis.ClassifySchema()) + 200
+
+	final := make(map[string]analysis.Verdict, len(actors))
+	var notes []string
+	var unsent []evidence.Actor
+	answered := 0
+	failReason := ""
+	for start := 0; start < len(actors); {
+		// The batch: as many actors as fit the per-call caps (at least one).
+		end, chars := start, 0
+		for end < len(actors) && end-start < a.opt.MaxActorsPerCall {
+			if end > start && overhead+int64(chars+len(lines[end]))/charsPerToken > int64(a.opt.MaxTokensPerCall) {
+				break
+			}
+			chars += len(lines[end])
+			end++
+		}
+		batch := actors[start:end]
+		if failReason != "" {
+			unsent = append(unsent, batch...)
+			start = end
+			continue
+		}
+		camps := a.relatedCampaigns(batch, campaigns)
+		prompt := a.classifyPrompt(nonce, lines[start:end], camps)
+		maxOut := int32(min(a.opt.MaxOutputTokens, 400+250*len(batch)))
+		reserved := overhead + estimateTokens(prompt) + int64(maxOut)
+		if !a.reserve(reserved) {
+			notes = append(notes, fmt.Sprintf("%d actors over the token budget were summarised by the rules", len(actors)-start))
+			unsent = append(unsent, actors[start:]...)
+			break
+		}
+		ans, usage, err := converseTool(ctx, a, fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName), prompt,
+			analysis.ClassifyToolName, "Record a verdict for every actor in the evidence.", analysis.ClassifySchema(), maxOut, analysis.ValidateClassify)
+		a.settle(reserved, usage)
+		res.Usage.Add(usage)
+		if err != nil {
+			if ctx.Err() != nil {
+				return analysis.ClassifyResult{}, fmt.Errorf("classifying with %s: %w", a.opt.ModelID, ctx.Err())
+			}
+			kind, msg := a.classifyErr(err)
+			switch kind {
+			case kindThrottled:
+				return analysis.ClassifyResult{}, fmt.Errorf("%s: %w", msg, analysis.ErrThrottled)
+			case kindUnavailable:
+				return analysis.ClassifyResult{}, fmt.Errorf("%s: %w", msg, analysis.ErrUnavailable)
+			}
+			a.opt.Logger.Warn("model classify failed; using the rules", "model", a.opt.ModelID, "actors", len(batch), "err", err)
+			failReason = msg
+			unsent = append(unsent, batch...)
+			start = end
+			continue
+		}
+		answered++
+		verified, vnotes := analysis.Verify(batch, campaigns, ans)
+		merged, mnotes := analysis.Merge(batch, rules, verified.Verdicts)
+		for _, v := range merged {
+			final[v.Actor] = v
+		}
+		res.Observations = append(res.Observations, verified.Observations...)
+		notes = append(notes, vnotes...)
+		notes = append(notes, mnotes...)
+		start = end
+	}
+	if len(unsent) > 0 {
+		merged, _ := analysis.Merge(unsent, rules, nil)
+		for _, v := range merged {
+			final[v.Actor] = v
+		}
+	}
+	if failReason != "" {
+		notes = append(notes, fmt.Sprintf("the model was not used for %d actors (%s); their verdicts come from the rules", len(unsent), failReason))
+	}
+	for i := range actors {
+		if v, ok := final[actors[i].Actor]; ok {
+			res.Verdicts = append(res.Verdicts, v)
+			delete(final, actors[i].Actor) // one verdict per actor even if listed twice
+		}
+	}
+	res.ModelUnavailable = answered == 0
+	res.Usage.CostUSD = a.cost(res.Usage, &notes)
+	res.Notes = notes
+	return res, nil
+}
+
+// rulesVerdicts asks the fallback analyzer for the floor verdicts; Merge fills
+// in any it does not give from the evidence.
+func (a *Analyzer) rulesVerdicts(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) []analysis.Verdict {
+	if a.fallback == nil {
+		return nil
+	}
+	r, err := a.fallback.Classify(ctx, actors, campaigns)
+	if err != nil {
+		a.opt.Logger.Warn("fallback analyzer failed; verdicts from the evidence", "err", err)
+		return nil
+	}
+	return r.Verdicts
+}
+
+// relatedCampaigns renders the campaigns involving any actor of the batch.
+func (a *Analyzer) relatedCampaigns(batch []evidence.Actor, campaigns []evidence.Campaign) []string {
+	in := make(map[string]bool, len(batch))
+	for _, ac := range batch {
+		in[ac.Actor] = true
+	}
+	var out []string
+	for i := range campaigns {
+		for _, id := range campaigns[i].Actors {
+			if in[id] {
+				out = append(out, a.campaignJSON(&campaigns[i]))
+				break
+			}
+		}
+		if len(out) == maxCampaignsInPrompt {
+			break
+		}
+	}
+	return out
+}
+
+// Recommend implements analysis.Analyzer. Whatever goes wrong with the model
+// (throttling and access included), it falls back to the fallback analyzer's
+// advice and says why: one small call is not worth failing a run for.
+func (a *Analyzer) Recommend(ctx context.Context, in analysis.RecommendInput) (analysis.RecommendResult, error) {
+	res := analysis.RecommendResult{Usage: analysis.Usage{Model: a.opt.ModelID}}
+	if len(in.Actors) == 0 && len(in.Verdicts) == 0 {
+		return res, nil
+	}
+	nonce := newNonce()
+	system := fillPrompt(recommendSystem, blockTag(nonce), analysis.RecommendToolName)
+	prompt := a.recommendPrompt(nonce, in)
+	maxOut := int32(min(a.opt.MaxOutputTokens, 3000))
+	reserved := estimateTokens(system) + estimateTokens(prompt) + schemaTokens(analysis.RecommendSchema()) + int64(maxOut)
+	var why string
+	if !a.reserve(reserved) {
+		why = "the token budget was spent"
+	} else {
+		ans, usage, err := converseTool(ctx, a, system, prompt, analysis.RecommendToolName,
+			"Record prioritised recommendations for the findings.", analysis.RecommendSchema(), maxOut, analysis.ValidateRecommend)
+		a.settle(reserved, usage)
+		res.Usage.Add(usage)
+		var notes []string
+		res.Usage.CostUSD = a.cost(res.Usage, &notes)
+		if err == nil {
+			verified, vnotes := analysis.VerifyRecommend(in, ans)
+			if len(verified.Recommendations) > 0 {
+				res.Recommendations = verified.Recommendations
+				res.Notes = append(notes, vnotes...)
+				return res, nil
+			}
+			notes = append(notes, vnotes...)
+			why = "nothing was left of its recommendations after checking them against the findings"
+		} else {
+			if ctx.Err() != nil {
+				return analysis.RecommendResult{}, fmt.Errorf("recommending with %s: %w", a.opt.ModelID, ctx.Err())
+			}
+			_, why = a.classifyErr(err)
+			a.opt.Logger.Warn("model recommend failed; using the fallback", "model", a.opt.ModelID, "err", err)
+		}
+		res.Notes = notes
+	}
+	res.ModelUnavailable = true
+	res.Notes = append(res.Notes, "recommendations come from the rules: "+why)
+	if a.fallback != nil {
+		fb, err := a.fallback.Recommend(ctx, in)
+		if err != nil {
+			return res, fmt.Errorf("fallback recommendations: %w", err)
+		}
+		res.Recommendations = fb.Recommendations
+		res.Notes = append(res.Notes, fb.Notes...)
+		res.Usage.Add(fb.Usage)
+	}
+	return res, nil
+}
+
+func (a *Analyzer) cost(u analysis.Usage, notes *[]string) float64 {
+	if u.Calls == 0 {
+		return 0
+	}
+	p, ok := a.opt.Prices.Lookup(a.opt.ModelID)
+	if !ok {
+		*notes = append(*notes, fmt.Sprintf("no price is known for %s; the cost is not counted", a.opt.ModelID))
+		return 0
+	}
+	return p.Cost(u.InputTokens, u.OutputTokens)
+}
+
+func schemaTokens(schema map[string]any) int64 {
+	b, _ := json.Marshal(schema)
+	return estimateTokens(string(b))
+}
+
+// converseTool makes one Converse call forcing the named tool, validates the
+// tool input, and on an invalid answer asks once more with the validation error
+// as the tool result. Usage covers every call made.
+func converseTool[T any](ctx context.Context, a *Analyzer, system, prompt, tool, desc string, schema map[string]any, maxOut int32,
+	validate func(json.RawMessage) (T, error)) (T, analysis.Usage, error) {
+	var zero T
+	usage := analysis.Usage{Model: a.opt.ModelID}
+	in := &bedrockruntime.ConverseInput{
+		ModelId: aws.String(a.opt.ModelID),
+		System:  []types.SystemContentBlock{&types.SystemContentBlockMemberText{Value: system}},
+		Messages: []types.Message{{
+			Role:    types.ConversationRoleUser,
+			Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: prompt}},
+		}},
+		InferenceConfig: &types.InferenceConfiguration{MaxTokens: aws.Int32(maxOut), Temperature: aws.Float32(0)},
+		ToolConfig: &types.ToolConfiguration{
+			Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{
+				Name:        aws.String(tool),
+				Description: aws.String(desc),
+				InputSchema: &types.ToolInputSchemaMemberJson{Value: document.NewLazyDocument(schema)},
+			}}},
+			ToolChoice: &types.ToolChoiceMemberTool{Value: types.SpecificToolChoice{Name: aws.String(tool)}},
+		},
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := a.call(ctx, in)
+		if err != nil {
+			return zero, usage, err
+		}
+		usage.Calls++
+		if out.Usage != nil {
+			usage.InputTokens += int64(aws.ToInt32(out.Usage.InputTokens))
+			usage.OutputTokens += int64(aws.ToInt32(out.Usage.OutputTokens))
+		}
+		msg, raw, toolID, perr := toolInput(out, tool)
+		var v T
+		if perr == nil {
+			v, perr = validate(raw)
+			if perr == nil {
+				return v, usage, nil
+			}
+		}
+		a.opt.Logger.Warn("invalid model answer", "model", a.opt.ModelID, "tool", tool, "attempt", attempt+1, "err", perr)
+		if attempt == 1 || msg == nil {
+			return zero, usage, fmt.Errorf("%w: %v", errInvalidAnswer, perr)
+		}
+		// Ask again, in the same conversation, saying what was wrong.
+		fix := fmt.Sprintf("%v. Call %s again with input that matches its schema.", perr, tool)
+		var reply types.ContentBlock = &types.ContentBlockMemberText{Value: fix}
+		if toolID != "" {
+			reply = &types.ContentBlockMemberToolResult{Value: types.ToolResultBlock{
+				ToolUseId: aws.String(toolID),
+				Status:    types.ToolResultStatusError,
+				Content:   []types.ToolResultContentBlock{&types.ToolResultContentBlockMemberText{Value: fix}},
+			}}
+		}
+		in.Messages = append(in.Messages, *msg, types.Message{Role: types.ConversationRoleUser, Content: []types.ContentBlock{reply}})
+	}
+}
+
+func (a *Analyzer) call(ctx context.Context, in *bedrockruntime.ConverseInput) (*bedrockruntime.ConverseOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.opt.CallTimeout)
+	defer cancel()
+	return a.c.Converse(ctx, in)
+}
+
+// toolInput finds the call of the named tool in the answer. It returns the
+// assistant message (to continue the conversation), the tool input as JSON and
+// the tool use id.
+func toolInput(out *bedrockruntime.ConverseOutput, tool string) (*types.Message, json.RawMessage, string, error) {
+	m, ok := out.Output.(*types.ConverseOutputMemberMessage)
+	if !ok || m == nil {
+		return nil, nil, "", errors.New("the answer has no message")
+	}
+	msg := &m.Value
+	for _, c := range msg.Content {
+		tu, ok := c.(*types.ContentBlockMemberToolUse)
+		if !ok {
+			continue
+		}
+		id := aws.ToString(tu.Value.ToolUseId)
+		if name := aws.ToString(tu.Value.Name); name != tool {
+			return msg, nil, id, fmt.Errorf("the answer called tool %q instead of %s", analysis.Sanitize(name, 60), tool)
+		}
+		if tu.Value.Input == nil {
+			return msg, nil, id, errors.New("the tool call has no input")
+		}
+		raw, err := tu.Value.Input.MarshalSmithyDocument()
+		if err != nil {
+			return msg, nil, id, fmt.Errorf("the tool input cannot be read: %v", err)
+		}
+		return msg, raw, id, nil
+	}
+	if out.StopReason == types.StopReasonMaxTokens {
+		return msg, nil, "", fmt.Errorf("the answer was cut at the output token limit before calling %s; answer more briefly", tool)
+	}
+	return msg, nil, "", fmt.Errorf("the answer did not call the tool %s", tool)
+}

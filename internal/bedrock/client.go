@@ -1,0 +1,159 @@
+package bedrock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go"
+
+	"github.com/logsift/logsift/internal/analysis"
+)
+
+// Client is the part of the Bedrock Runtime client the analyzer uses;
+// *bedrockruntime.Client implements it.
+type Client interface {
+	Converse(ctx context.Context, in *bedrockruntime.ConverseInput, optFns ...func(*bedrockruntime.Options)) (*bedrockruntime.ConverseOutput, error)
+}
+
+// ClientConfig configures NewClient.
+type ClientConfig struct {
+	Region string // empty: from the environment (AWS_REGION) or shared config
+	// MaxAttempts is the number of attempts per call, the first included
+	// (default 4). Retried: throttling, 5xx, ModelNotReady, ModelTimeout,
+	// connection errors.
+	MaxAttempts int
+	MaxBackoff  time.Duration // cap on the delay between attempts (default 20 s)
+	// Endpoint overrides the service endpoint. Empty: the SDK's resolution,
+	// which honours AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL.
+	Endpoint string
+}
+
+// NewClient builds a Bedrock Runtime client from the default AWS configuration
+// with logsift's retry policy.
+func NewClient(ctx context.Context, c ClientConfig) (*bedrockruntime.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	cfg.Retryer = func() aws.Retryer { return NewRetryer(c.MaxAttempts, c.MaxBackoff) }
+	return bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+		}
+	}), nil
+}
+
+// retryCodes are Bedrock errors worth another attempt that the SDK's standard
+// retryer does not retry by itself (it already retries ThrottlingException, an
+// unmodelled 429, 500, 502, 503 and 504).
+var retryCodes = map[string]struct{}{
+	"ModelNotReadyException":      {},
+	"ModelTimeoutException":       {},
+	"ServiceUnavailableException": {},
+	"InternalServerException":     {},
+}
+
+// NewRetryer is the SDK standard retryer with exponential backoff and full
+// jitter, extended to Bedrock's transient errors. The client-side retry quota
+// is off: a Lambda makes a handful of calls, and the state machine does the
+// long backoff when throttling persists.
+func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
+	if maxAttempts <= 0 {
+		maxAttempts = 4
+	}
+	if maxBackoff <= 0 {
+		maxBackoff = 20 * time.Second
+	}
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: retryCodes})
+	})
+}
+
+// throttleCodes are the errors that mean "too much, later": after the SDK's
+// retries they become analysis.ErrThrottled so the state machine can back off.
+var throttleCodes = map[string]bool{
+	"ThrottlingException":           true,
+	"ServiceQuotaExceededException": true,
+	"ModelNotReadyException":        true,
+	"TooManyRequestsException":      true,
+}
+
+// IsThrottled reports whether err is (or wraps) a final throttling error.
+func IsThrottled(err error) bool {
+	if errors.Is(err, analysis.ErrThrottled) {
+		return true
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && throttleCodes[ae.ErrorCode()] {
+		return true
+	}
+	var sc interface{ HTTPStatusCode() int }
+	return errors.As(err, &sc) && sc.HTTPStatusCode() == http.StatusTooManyRequests
+}
+
+type errKind int
+
+const (
+	kindOther       errKind = iota // fall back to the rules, note why
+	kindThrottled                  // return analysis.ErrThrottled
+	kindUnavailable                // return analysis.ErrUnavailable
+)
+
+// classifyErr sorts a Converse error and says, for the user, what happened and
+// what to do about it.
+func (a *Analyzer) classifyErr(err error) (errKind, string) {
+	region := a.opt.Region
+	if region == "" {
+		region = "your region"
+	}
+	model := a.opt.ModelID
+	if IsThrottled(err) {
+		return kindThrottled, fmt.Sprintf("Bedrock kept throttling %s after the retries; try again later or request a higher quota", model)
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		msg := ae.ErrorMessage()
+		switch ae.ErrorCode() {
+		case "AccessDeniedException":
+			return kindUnavailable, fmt.Sprintf("access to %s was denied in %s (%s): enable model access for %s in the Bedrock console in %s, "+
+				"and grant bedrock:InvokeModel on the inference profile arn:aws:bedrock:%s:ACCOUNT:inference-profile/%s and the foundation models it routes to",
+				model, region, analysis.Sanitize(msg, 200), model, region, region, model)
+		case "ResourceNotFoundException":
+			return kindUnavailable, fmt.Sprintf("model %s was not found in %s (%s): check the model id and its inference-profile prefix (us., eu., apac., global.), "+
+				"and enable model access in the Bedrock console", model, region, analysis.Sanitize(msg, 200))
+		case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature", "MissingAuthenticationToken":
+			return kindUnavailable, fmt.Sprintf("AWS rejected the credentials (%s): refresh them or run without --model for the offline analysis", analysis.Sanitize(msg, 200))
+		case "ValidationException":
+			l := strings.ToLower(msg)
+			if strings.Contains(l, "model") && (strings.Contains(l, "identifier") || strings.Contains(l, "model id") ||
+				strings.Contains(l, "inference profile") || strings.Contains(l, "on-demand throughput") ||
+				strings.Contains(l, "not supported") || strings.Contains(l, "access")) {
+				return kindUnavailable, fmt.Sprintf("Bedrock rejected model id %s in %s (%s): use an inference profile id such as us.anthropic.claude-haiku-4-5-20251001-v1:0 "+
+					"and enable model access in the Bedrock console", model, region, analysis.Sanitize(msg, 200))
+			}
+		}
+	}
+	if s := err.Error(); strings.Contains(s, "get credentials") || strings.Contains(s, "failed to retrieve credentials") {
+		return kindUnavailable, "no AWS credentials were found: configure them (AWS_PROFILE, environment, or an IAM role) or run without --model for the offline analysis"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return kindOther, fmt.Sprintf("the model call timed out after %s", a.opt.CallTimeout)
+	}
+	return kindOther, "the model call failed: " + analysis.Sanitize(err.Error(), 300)
+}
