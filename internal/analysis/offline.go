@@ -538,12 +538,24 @@ func (o Offline) Recommend(ctx context.Context, in RecommendInput) (RecommendRes
 	}
 
 	// Payloads that broke something: the handler is the problem, not just the traffic.
+	var broken []string
+	var brokenCats []evidence.Category
+	var brokenNames []string
 	for _, c := range []evidence.Category{evidence.SQLInjection, evidence.PathTraversal, evidence.XSS, evidence.CVEProbe} {
-		if t := v.errors5[c]; len(t) > 0 {
-			add(90, ActionApp, fmt.Sprintf("Fix the handlers that answered 5xx to %s payloads", offlineCatName[c]),
-				fmt.Sprintf("%s answered 5xx to %s payloads. An error on a crafted payload often means the input reaches a query, file path or interpreter unescaped: review these handlers, use parameterised queries and allow-list file names, and make errors return 400 without details.", offlineJoin(t, "and"), offlineCatName[c]),
-				[]evidence.Category{c})
+		for _, t := range v.errors5[c] {
+			if !slices.Contains(broken, t) && len(broken) < 5 {
+				broken = append(broken, t)
+			}
 		}
+		if len(v.errors5[c]) > 0 {
+			brokenCats = append(brokenCats, c)
+			brokenNames = append(brokenNames, offlineCatName[c])
+		}
+	}
+	if len(broken) > 0 {
+		add(90, ActionApp, "Fix the handlers that answered 5xx to attack payloads",
+			fmt.Sprintf("%s answered 5xx to %s payloads. An error on a crafted payload often means the input reaches a query, file path or interpreter unescaped: review these handlers, use parameterised queries and allow-list file names, and make bad input return 400 without details.", offlineJoin(broken, "and"), offlineJoin(brokenNames, "and")),
+			brokenCats)
 	}
 
 	// 2. Block the addresses.
@@ -634,23 +646,39 @@ func (o Offline) Recommend(ctx context.Context, in RecommendInput) (RecommendRes
 	}
 
 	// 4. Custom rules.
-	if cats := v.present(evidence.AggressiveCrawl, evidence.HTTPProbing, evidence.ScannerUA); len(cats) > 0 {
-		rate := math.Inf(1)
-		for i := range v.actors {
-			a := &v.actors[i]
-			if slices.ContainsFunc(a.Categories, func(c evidence.Category) bool { return slices.Contains(cats, c) }) {
-				rate = min(rate, offlineRate5(a))
+	// A rate-based rule helps against fast clients only: the crawlers, and any
+	// flagged address that averaged 200 requests per 5 minutes or more.
+	const fast = 200
+	var rateActors []string
+	rate := math.Inf(1)
+	var rateCats []evidence.Category
+	for i := range v.actors {
+		a := &v.actors[i]
+		if !a.Suspicious() || a.FirstSeen.IsZero() {
+			continue
+		}
+		r := offlineRate5(a)
+		crawl := slices.Contains(a.Categories, evidence.AggressiveCrawl)
+		if !crawl && r < fast {
+			continue
+		}
+		rate = min(rate, r)
+		if len(rateActors) < 50 {
+			rateActors = append(rateActors, a.Actor)
+		}
+		for _, c := range a.Categories {
+			if !slices.Contains(rateCats, c) {
+				rateCats = append(rateCats, c)
 			}
 		}
-		limit := int64(500)
-		basis := "No per-address rate could be measured, so the limit is a common starting point."
-		if !math.IsInf(rate, 1) {
-			limit = min(max(offlineNiceFloor(rate/2), 100), 2000)
-			basis = fmt.Sprintf("The slowest flagged address averaged about %d requests per 5 minutes; the limit is half of that, kept between 100 and 2,000.", int64(rate))
-		}
-		add(50, ActionWAFRateBased, fmt.Sprintf("Add a rate-based rule: block an address above %d requests per 5 minutes", limit),
-			fmt.Sprintf("Aggregate on the source IP over a 5-minute window. %s A single-page app loads many files per page, so run it in Count mode for a day, check that no ordinary visitor, uptime monitor or crawler you want would have been blocked, then switch to Block.", basis),
-			cats)
+	}
+	if len(rateActors) > 0 {
+		offlineSortCategories(rateCats)
+		limit := min(max(offlineNiceFloor(rate/2), 100), 2000)
+		recs = append(recs, offlineRec{50, Recommendation{Kind: ActionWAFRateBased,
+			Title:      fmt.Sprintf("Add a rate-based rule: block an address above %d requests per 5 minutes", limit),
+			Detail:     fmt.Sprintf("Aggregate on the source IP over a 5-minute window. The slowest of the fast flagged addresses averaged about %d requests per 5 minutes; the limit is half of that, kept between 100 and 2,000. A single-page app loads many files per page, so run it in Count mode for a day, check that no ordinary visitor, uptime monitor or crawler you want would have been blocked, then switch to Block.", int64(rate)),
+			Categories: rateCats, Actors: rateActors, Source: "rules"}})
 	}
 	if v.has(evidence.BruteForce) {
 		var paths []string

@@ -197,7 +197,7 @@ func TestOfflineRecommend(t *testing.T) {
 	if login == nil || !strings.Contains(login.Detail, "/api/login") || !slices.Equal(login.Actors, []string{"2001:db8:1::/64"}) {
 		t.Errorf("login rate limit: %+v", login)
 	}
-	if fix := offFind(recs, "5xx to SQL injection"); fix == nil || !strings.Contains(fix.Detail, "/api/products") {
+	if fix := offFind(recs, "5xx to attack payloads"); fix == nil || !strings.Contains(fix.Detail, "/api/products") || !strings.Contains(fix.Detail, "SQL injection") {
 		t.Errorf("no fix for the handler that failed on SQL injection: %+v", fix)
 	}
 	sqli := offFind(recs, "SQLiRuleSet")

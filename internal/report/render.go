@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logsift/logsift/internal/evidence"
 )
@@ -83,11 +84,13 @@ func (t *tw) printf(format string, args ...any) {
 
 func (t *tw) line(s string) { t.printf("%s\n", s) }
 
-// wrap writes s word-wrapped at wrapWidth with indent on every line.
-func (t *tw) wrap(indent, s string) {
+// wrap writes s word-wrapped at wrapWidth: the first line starts with
+// prefix, the others with as many spaces.
+func (t *tw) wrap(prefix, s string) {
 	words := strings.Fields(s)
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
 	var b strings.Builder
-	b.WriteString(indent)
+	b.WriteString(prefix)
 	col := len(indent)
 	for i, w := range words {
 		if i > 0 && col+1+len(w) > wrapWidth {
