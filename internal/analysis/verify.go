@@ -44,7 +44,7 @@ func Verify(actors []evidence.Actor, campaigns []evidence.Campaign, ans Classify
 		v.Actor = id
 		v.Source = "model"
 		v.Categories = verifyKnownCategories(v.Categories)
-		v.Rationale = ix.checkText(v.Rationale, ix.requests[id], &n)
+		v.Rationale = ix.checkText(Sanitize(v.Rationale, MaxRationaleLen), ix.requests[id], &n)
 		out.Verdicts = append(out.Verdicts, v)
 	}
 	for _, o := range ans.Observations {
@@ -67,7 +67,7 @@ func Verify(actors []evidence.Actor, campaigns []evidence.Campaign, ans Classify
 		}
 		o.Actors = ids
 		o.Source = "model"
-		o.Summary = ix.checkText(o.Summary, limit, &n)
+		o.Summary = ix.checkText(Sanitize(o.Summary, MaxSummaryLen), limit, &n)
 		if strings.TrimSpace(o.Summary) == "" {
 			n.addf("model's observation about %s had nothing left after checking; dropped", strings.Join(ids, ", "))
 			continue
@@ -231,6 +231,7 @@ func VerifyRecommend(in RecommendInput, ans RecommendAnswer) (RecommendAnswer, [
 			n.addf("model's recommendation %q named no actor from the findings; dropped", verifyShow(r.Title))
 			continue
 		}
+		r.Title = Sanitize(r.Title, MaxTitleLen)
 		if reason := ix.sentenceProblem(r.Title, total); reason != "" {
 			n.add(reason)
 			n.addf("model's recommendation %q named something not in the findings; dropped", verifyShow(r.Title))
@@ -238,7 +239,7 @@ func VerifyRecommend(in RecommendInput, ans RecommendAnswer) (RecommendAnswer, [
 		}
 		r.Actors = ids
 		r.Categories = verifyKnownCategories(r.Categories)
-		r.Detail = ix.checkText(r.Detail, total, &n)
+		r.Detail = ix.checkText(Sanitize(r.Detail, MaxDetailLen), total, &n)
 		r.Source = "model"
 		out.Recommendations = append(out.Recommendations, r)
 	}
@@ -360,7 +361,7 @@ var (
 	verifyIPv4Re  = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b`)
 	verifyIPv6Re  = regexp.MustCompile(`[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?`)
 	verifyPathRe  = regexp.MustCompile("(?:^|[\\s\"'(\\[`=:,])(/[^\\s\"'()\\[\\]<>`,;]+)")
-	verifyCountRe = regexp.MustCompile(`(?i)\b(\d[\d,]*)\s+(?:[a-z0-9-]+\s+){0,2}?(requests|times|hits|attempts|calls|probes|queries|responses|errors)\b`)
+	verifyCountRe = regexp.MustCompile(`(?i)\b(\d[\d,]*)\s+(?:[a-z0-9-]+\s+){0,2}?(requests|times|hits|attempts|calls|probes|queries)\b`)
 	// Phrases of instructions planted in log fields. A model repeating one has
 	// read data as a command; the sentence goes.
 	verifyInjectionRe = regexp.MustCompile(`(?i)(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)|report\s+no\s+threats|system\s+prompt|you\s+are\s+now\b|new\s+instructions`)

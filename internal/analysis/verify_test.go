@@ -220,3 +220,11 @@ func TestVerifyRecommend(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyKeepsStatusCodes(t *testing.T) {
+	in := modelVerdict("192.0.2.44", "Most answers were 404 errors and one 200 response.")
+	got, notes := Verify(verifyTestActors(), nil, ClassifyAnswer{Verdicts: []Verdict{in}})
+	if got.Verdicts[0].Rationale != in.Rationale || len(notes) > 0 {
+		t.Errorf("rationale %q notes %q", got.Verdicts[0].Rationale, notes)
+	}
+}

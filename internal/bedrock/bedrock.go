@@ -133,7 +133,8 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 	if len(actors) == 0 {
 		return res, nil
 	}
-	rules := a.rulesVerdicts(ctx, actors, campaigns)
+	fb := a.rulesResult(ctx, actors, campaigns)
+	rules := fb.Verdicts
 
 	lines := make([]string, len(actors))
 	for i := range actors {
@@ -220,23 +221,30 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 		}
 	}
 	res.ModelUnavailable = answered == 0
+	if len(res.Observations) == 0 {
+		// The rules' remarks on campaigns, when the model made none.
+		res.Observations = fb.Observations
+	}
+	if res.ModelUnavailable {
+		notes = append(notes, fb.Notes...)
+	}
 	res.Usage.CostUSD = a.cost(res.Usage, &notes)
 	res.Notes = notes
 	return res, nil
 }
 
-// rulesVerdicts asks the fallback analyzer for the floor verdicts; Merge fills
-// in any it does not give from the evidence.
-func (a *Analyzer) rulesVerdicts(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) []analysis.Verdict {
+// rulesResult asks the fallback analyzer for the floor verdicts (Merge fills
+// in any it does not give from the evidence) and its observations.
+func (a *Analyzer) rulesResult(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) analysis.ClassifyResult {
 	if a.fallback == nil {
-		return nil
+		return analysis.ClassifyResult{}
 	}
 	r, err := a.fallback.Classify(ctx, actors, campaigns)
 	if err != nil {
 		a.opt.Logger.Warn("fallback analyzer failed; verdicts from the evidence", "err", err)
-		return nil
+		return analysis.ClassifyResult{}
 	}
-	return r.Verdicts
+	return r
 }
 
 // relatedCampaigns renders the campaigns involving any actor of the batch.

@@ -684,3 +684,62 @@ func TestSpread(t *testing.T) {
 		}
 	}
 }
+
+func TestCampaignsStayInsideTheBlock(t *testing.T) {
+	srv := bedrocktest.NewServer(nil)
+	defer srv.Close()
+	actors := testActors(2)
+	camps := []evidence.Campaign{
+		{Kind: "shared-user-agent", Key: injectionUA, Actors: []string{actors[0].Actor, "192.0.2.200"}, Categories: []evidence.Category{evidence.ScannerUA}, Reason: "2 actors share a user agent"},
+		{Kind: "shared-probe-set", Key: "unrelated", Actors: []string{"192.0.2.201"}},
+	}
+	a := newAnalyzer(t, srv, 1, Options{})
+	if _, err := a.Classify(context.Background(), actors, camps); err != nil {
+		t.Fatal(err)
+	}
+	user := srv.Requests()[0].Body.UserText()
+	m := regexp.MustCompile(`<(log_evidence_[0-9a-f]{16}) id="campaigns">\n([^\n]*)\n</(log_evidence_[0-9a-f]{16})>`).FindStringSubmatch(user)
+	if m == nil || m[1] != m[3] || !strings.Contains(user, "<"+m[1]+` id="actors">`) {
+		t.Fatalf("no campaigns block with the call's nonce in %q", user)
+	}
+	var pc promptCampaign
+	if err := json.Unmarshal([]byte(m[2]), &pc); err != nil {
+		t.Fatal(err)
+	}
+	if pc.Key != analysis.Sanitize(injectionUA, a.opt.FieldMax) || strings.Contains(user, "unrelated") {
+		t.Errorf("campaign %+v; unrelated campaign sent: %v", pc, strings.Contains(user, "unrelated"))
+	}
+}
+
+// With the real offline analyzer as the fallback, a failed model leaves exactly
+// the offline verdicts.
+func TestOfflineFallback(t *testing.T) {
+	srv := bedrocktest.NewServer(bedrocktest.AlwaysError("InternalServerException", "boom"))
+	defer srv.Close()
+	actors := testActors(5)
+	a := New(newTestClient(t, srv, 1), Options{Logger: quiet}, analysis.Offline{})
+	res, err := a.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := analysis.Offline{}.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.ModelUnavailable || len(res.Verdicts) != len(want.Verdicts) {
+		t.Fatalf("result %+v", res)
+	}
+	for i := range want.Verdicts {
+		g, w := res.Verdicts[i], want.Verdicts[i]
+		if g.Actor != w.Actor || g.Severity < w.Severity || g.Rationale != w.Rationale || !slices.Equal(g.Categories, w.Categories) {
+			t.Errorf("verdict %d\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	rec, err := a.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Verdicts: res.Verdicts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.ModelUnavailable || len(rec.Recommendations) == 0 {
+		t.Errorf("recommendations %+v", rec)
+	}
+}
