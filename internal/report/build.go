@@ -249,6 +249,7 @@ func summarize(r *Report) Summary {
 	return s
 }
 
+// headline is one sentence; the severity is shown next to it, not in it.
 func headline(r *Report, s Summary, exposed bool) string {
 	rows := r.Input.Parsed
 	if s.Suspicious == 0 {
@@ -272,11 +273,10 @@ func headline(r *Report, s Summary, exposed bool) string {
 	if rows > 0 {
 		req = fmt.Sprintf("%s of %s", thousands(s.Requests), plural(rows, "request", "requests"))
 	}
-	h := fmt.Sprintf("%s: %s%s clients attacked or probed the site (%s), chiefly %s",
-		strings.ToUpper(s.Severity.String()), thousands(int64(s.Suspicious)), of, req, joinAnd(top))
+	h := fmt.Sprintf("%s%s clients attacked or probed the site (%s), chiefly %s",
+		thousands(int64(s.Suspicious)), of, req, joinAnd(top))
 	if s.Suspicious == 1 {
-		h = fmt.Sprintf("%s: 1%s client attacked or probed the site (%s), chiefly %s",
-			strings.ToUpper(s.Severity.String()), of, req, joinAnd(top))
+		h = fmt.Sprintf("1%s client attacked or probed the site (%s), chiefly %s", of, req, joinAnd(top))
 	}
 	if exposed {
 		h += "; a sensitive file or backdoor path was answered 2xx"
