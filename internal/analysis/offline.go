@@ -571,8 +571,12 @@ func (o Offline) Recommend(ctx context.Context, in RecommendInput) (RecommendRes
 			}
 			r.r.Actors = append(r.r.Actors, a)
 		}
+		blocked := map[string]bool{}
+		for _, a := range v.block {
+			blocked[a] = true
+		}
 		for _, c := range evidence.Categories {
-			if v.has(c) {
+			if slices.ContainsFunc(v.cats[c], func(a string) bool { return blocked[a] }) {
 				r.r.Categories = append(r.r.Categories, c)
 			}
 		}

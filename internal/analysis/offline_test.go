@@ -186,6 +186,9 @@ func TestOfflineRecommend(t *testing.T) {
 	if ipset == nil || slices.Contains(ipset.Actors, "192.0.2.30") || !slices.Contains(ipset.Actors, "203.0.113.10") {
 		t.Fatalf("IP set should list medium+ actors only: %+v", ipset)
 	}
+	if slices.Contains(ipset.Categories, evidence.AggressiveCrawl) || !slices.Contains(ipset.Categories, evidence.Log4Shell) {
+		t.Errorf("IP set categories %v: those of the blocked actors only", ipset.Categories)
+	}
 	if !strings.Contains(ipset.Detail, "Amplify") {
 		t.Error("Amplify: the IP set advice does not say how WAF attaches to Amplify")
 	}
