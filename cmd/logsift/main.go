@@ -1,0 +1,247 @@
+// Command logsift analyses web access logs for attacks and prints a security
+// report. `logsift analyze FILE...` runs the same stages as the AWS pipeline in
+// one process, offline unless --model names a Bedrock model.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/bedrock"
+	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/evidence"
+	"github.com/logsift/logsift/internal/logformat"
+	"github.com/logsift/logsift/internal/pipeline"
+	"github.com/logsift/logsift/internal/report"
+	"github.com/logsift/logsift/internal/store"
+)
+
+// Exit statuses, for scripts.
+const (
+	exitClean    = 0 // nothing at or above --fail-on was found
+	exitFindings = 1 // suspicious activity at or above --fail-on
+	exitError    = 2 // bad usage, unreadable input, or a failed run
+)
+
+const usage = `usage: logsift analyze [flags] FILE...
+
+Analyses web access logs (AWS Amplify CSV, CloudFront, ALB, Apache/nginx;
+plain or gzip, detected from the content) and prints a security report.
+Several files make one report.
+
+Exit status: 0 nothing suspicious, 1 suspicious activity found (see --fail-on),
+2 error.
+
+Flags:
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		f := newFlags(stderr)
+		f.fs.PrintDefaults()
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitClean
+	}
+	if args[0] != "analyze" {
+		fmt.Fprintf(stderr, "logsift: unknown command %q (try: logsift analyze FILE)\n", args[0])
+		return exitError
+	}
+	f := newFlags(stderr)
+	if err := f.fs.Parse(args[1:]); err != nil {
+		return exitError
+	}
+	if f.fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "logsift: no input file (usage: logsift analyze FILE...)")
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	code, err := f.analyze(ctx, f.fs.Args(), stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "logsift: %v\n", err)
+		return exitError
+	}
+	return code
+}
+
+type flags struct {
+	fs         *flag.FlagSet
+	format     string
+	out        string
+	hint       string
+	config     string
+	model      string
+	region     string
+	budget     int64
+	failOn     string
+	quiet      bool
+	maxLine    int
+	maxInflate int64
+	staged     bool
+	work       string
+}
+
+func newFlags(stderr io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("logsift analyze", flag.ContinueOnError)}
+	f.fs.SetOutput(stderr)
+	f.fs.StringVar(&f.format, "format", "text", "report format: text, md, html or json")
+	f.fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
+	f.fs.StringVar(&f.hint, "format-hint", "", "skip format detection: amplify, cloudfront, alb, combined or common")
+	f.fs.StringVar(&f.config, "config", "", "JSON file with rule settings and allowlists (see README)")
+	f.fs.StringVar(&f.model, "model", "", "Bedrock model or inference-profile id; needs AWS credentials (default: offline analysis)")
+	f.fs.StringVar(&f.region, "region", "", "AWS region for Bedrock (default: from the AWS config)")
+	f.fs.Int64Var(&f.budget, "token-budget", 0, "cap on model input tokens for the run (0: the analyzer's default)")
+	f.fs.StringVar(&f.failOn, "fail-on", "low", "lowest finding severity that makes the exit status 1: low, medium, high, critical")
+	f.fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
+	f.fs.IntVar(&f.maxLine, "max-line-bytes", 0, "reject lines longer than this (default 64 KiB)")
+	f.fs.Int64Var(&f.maxInflate, "max-inflated-bytes", 0, "stop reading gzip input past this many decompressed bytes (default 16 GiB)")
+	f.fs.BoolVar(&f.staged, "staged", false, "run the AWS stage sequence (parse, filter, analyze, aggregate) with a local folder as the bucket; one file only")
+	f.fs.StringVar(&f.work, "work", "", "with --staged: keep the stage files in this folder (default: a temporary folder, removed)")
+	return f
+}
+
+func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.Writer) (int, error) {
+	switch f.format {
+	case "text", "md", "html", "json":
+	default:
+		return exitError, fmt.Errorf("unknown --format %q: use text, md, html or json", f.format)
+	}
+	failOn, err := evidence.ParseSeverity(f.failOn)
+	if err != nil {
+		return exitError, fmt.Errorf("--fail-on: %w", err)
+	}
+	cfg := detect.DefaultConfig()
+	if f.config != "" {
+		if cfg, err = detect.LoadConfig(f.config); err != nil {
+			return exitError, err
+		}
+	}
+	// Logs from the libraries go to stderr, and only when something is wrong.
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st := &pipeline.Stages{
+		Detect:       cfg,
+		Analyzer:     analysis.Offline{},
+		Fallback:     analysis.Offline{},
+		AnalyzerName: "offline",
+		Logger:       logger,
+		Format: logformat.Options{
+			Hint:             logformat.Format(f.hint),
+			MaxLineBytes:     f.maxLine,
+			MaxInflatedBytes: f.maxInflate,
+		},
+	}
+	if f.model != "" {
+		client, err := bedrock.NewClient(ctx, bedrock.ClientConfig{Region: f.region})
+		if err != nil {
+			return exitError, err
+		}
+		st.Analyzer = bedrock.New(client, bedrock.Options{ModelID: f.model, RunTokenBudget: f.budget}, analysis.Offline{})
+		st.AnalyzerName = f.model
+	}
+	var progress pipeline.Progress
+	if !f.quiet && isTerminal(stderr) {
+		progress = terminalProgress(stderr)
+	}
+	var rep *report.Report
+	if f.staged {
+		rep, err = f.runStaged(ctx, st, files, stderr)
+	} else {
+		rep, err = st.AnalyzeFiles(ctx, files, progress)
+	}
+	if err != nil {
+		return exitError, err
+	}
+	w := stdout
+	if f.out != "" {
+		file, err := os.Create(f.out)
+		if err != nil {
+			return exitError, err
+		}
+		defer file.Close()
+		w = file
+	}
+	if err := report.Render(w, rep, f.format); err != nil {
+		return exitError, fmt.Errorf("write report: %w", err)
+	}
+	if c, ok := w.(io.Closer); ok && f.out != "" {
+		if err := c.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return exitError, fmt.Errorf("write report: %w", err)
+		}
+		fmt.Fprintf(stderr, "report written to %s\n", f.out)
+	}
+	for _, fd := range rep.Findings {
+		if fd.Severity >= failOn {
+			return exitFindings, nil
+		}
+	}
+	return exitClean, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// terminalProgress redraws one status line; it only shows for inputs over 32 MiB.
+func terminalProgress(w io.Writer) pipeline.Progress {
+	return func(file string, read, total int64) {
+		if total < 32<<20 {
+			return
+		}
+		pct := 100 * float64(read) / float64(total)
+		name := file
+		if len(name) > 40 {
+			name = "…" + name[len(name)-39:]
+		}
+		fmt.Fprintf(w, "\r%s: %5.1f%% of %d MiB", name, pct, total>>20)
+		if read >= total {
+			fmt.Fprint(w, "\r"+strings.Repeat(" ", 60)+"\r")
+		}
+	}
+}
+
+// runStaged runs the AWS stage sequence with a folder standing in for S3.
+func (f *flags) runStaged(ctx context.Context, st *pipeline.Stages, files []string, stderr io.Writer) (*report.Report, error) {
+	if len(files) != 1 {
+		return nil, fmt.Errorf("--staged takes one file")
+	}
+	dir := f.work
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "logsift-work-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	st.Store = store.Dir{Root: dir}
+	st.TempDir = dir
+	rep, out, err := st.RunStaged(ctx, files[0])
+	if err != nil {
+		return nil, err
+	}
+	if f.work != "" {
+		fmt.Fprintf(stderr, "stage files in %s; report at %s\n", dir, st.Store.URL(out.Report.JSON))
+	}
+	return rep, nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const benignLine = `100.64.0.1 - - [20/Nov/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"` + "\n"
+
+func TestRun(t *testing.T) {
+	attack := benignLine +
+		`198.51.100.23 - - [20/Nov/2026:08:00:01 +0000] "GET /.env HTTP/1.1" 200 931 "-" "curl/8.0"` + "\n" +
+		`198.51.100.23 - - [20/Nov/2026:08:00:02 +0000] "GET /.git/config HTTP/1.1" 200 220 "-" "curl/8.0"` + "\n" +
+		`198.51.100.23 - - [20/Nov/2026:08:00:03 +0000] "GET /.aws/credentials HTTP/1.1" 404 0 "-" "curl/8.0"` + "\n"
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"no args", nil, exitError, "", "usage"},
+		{"unknown command", []string{"scan"}, exitError, "", "unknown command"},
+		{"missing file", []string{"analyze", "/nonexistent/access.log"}, exitError, "", "no such file"},
+		{"not a log", []string{"analyze", writeFile(t, "notes.txt", "Dear diary,\nToday I wrote no logs at all.\nNone.\n")}, exitError, "", "not a log"},
+		{"bad format flag", []string{"analyze", "--format", "pdf", writeFile(t, "a.log", benignLine)}, exitError, "", "--format"},
+		{"clean log", []string{"analyze", writeFile(t, "clean.log", benignLine)}, exitClean, "", ""},
+		{"attack", []string{"analyze", writeFile(t, "attack.log", attack)}, exitFindings, "198.51.100.23", ""},
+		{"fail-on critical", []string{"analyze", "--fail-on", "critical", writeFile(t, "attack2.log", attack)}, exitClean, "198.51.100.23", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.wantCode, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantStdout) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantStdout, stdout.String())
+			}
+			if !strings.Contains(strings.ToLower(stderr.String()), strings.ToLower(tt.wantStderr)) {
+				t.Errorf("stderr lacks %q: %s", tt.wantStderr, stderr.String())
+			}
+		})
+	}
+}
+
+func TestRunJSONToFile(t *testing.T) {
+	in := writeFile(t, "a.log", benignLine+`203.0.113.5 - - [20/Nov/2026:08:00:01 +0000] "GET /?q=${jndi:ldap://x/a} HTTP/1.1" 404 0 "-" "-"`+"\n")
+	out := filepath.Join(t.TempDir(), "r.json")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"analyze", "--format", "json", "--out", out, in}, &stdout, &stderr); code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("report went to stdout with --out")
+	}
+	var rep struct {
+		SchemaVersion string `json:"schema_version"`
+		Findings      []struct {
+			Actor      string   `json:"actor"`
+			Severity   string   `json:"severity"`
+			Categories []string `json:"categories"`
+		} `json:"findings"`
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.SchemaVersion == "" || len(rep.Findings) != 1 || rep.Findings[0].Actor != "203.0.113.5" {
+		t.Fatalf("unexpected report: %s", b)
+	}
+	if rep.Findings[0].Severity == "" || len(rep.Findings[0].Categories) == 0 {
+		t.Errorf("finding lacks severity or categories: %+v", rep.Findings[0])
+	}
+}
+
+func TestExampleLog(t *testing.T) {
+	const example = "../../examples/access-logs.csv"
+	if _, err := os.Stat(example); err != nil {
+		t.Fatalf("the README's sample log is missing: %v", err)
+	}
+	for _, staged := range []bool{false, true} {
+		args := []string{"analyze"}
+		if staged {
+			args = append(args, "--staged")
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(append(args, example), &stdout, &stderr)
+		if code != exitFindings {
+			t.Fatalf("staged=%v: exit %d, want %d (the sample has attacks); stderr: %s", staged, code, exitFindings, stderr.String())
+		}
+		if stdout.Len() == 0 {
+			t.Errorf("staged=%v: empty report", staged)
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package pipeline
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/evidence"
+	"github.com/logsift/logsift/internal/record"
+)
+
+// Filter runs the deterministic rules over one chunk's rows and stores the
+// per-actor evidence under work/<run>/evidence/.
+func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, error) {
+	out := FilterOutput{Run: in.Run, Chunk: in.Chunk.Index}
+	eng, err := detect.NewEngine(s.Detect)
+	if err != nil {
+		return out, fmt.Errorf("rules config: %w", err)
+	}
+	rc, err := s.Store.Open(ctx, in.Chunk.Key)
+	if err != nil {
+		return out, fmt.Errorf("open chunk: %w", err)
+	}
+	defer rc.Close()
+	if err := readChunk(ctx, rc, eng.Observe); err != nil {
+		return out, fmt.Errorf("read chunk %s: %w", in.Chunk.Key, err)
+	}
+	ch := eng.Result(in.Chunk.Index)
+	return s.storeEvidence(ctx, in.Run, ch)
+}
+
+// storeEvidence writes a chunk's evidence and summarises it.
+func (s *Stages) storeEvidence(ctx context.Context, run string, ch evidence.Chunk) (FilterOutput, error) {
+	out := FilterOutput{
+		Run:         run,
+		Chunk:       ch.Chunk,
+		EvidenceKey: s.workKey(run, "evidence", fmt.Sprintf("%03d.json", ch.Chunk)),
+		Requests:    ch.Requests,
+		Actors:      ch.Actors,
+		Suspicious:  len(ch.Suspicious),
+		Weak:        len(ch.Weak),
+	}
+	if err := s.putJSON(ctx, out.EvidenceKey, ch); err != nil {
+		return out, err
+	}
+	s.log().Info("filtered", "stage", "filter", "run", run, "chunk", ch.Chunk,
+		"requests", ch.Requests, "actors", ch.Actors, "suspicious", out.Suspicious)
+	return out, nil
+}
+
+// readChunk decodes a chunk object (gzip'd JSON lines of records).
+func readChunk(ctx context.Context, r io.Reader, observe func(*record.Record)) error {
+	gz, err := gzip.NewReader(bufio.NewReaderSize(r, 256<<10))
+	if err != nil {
+		return err
+	}
+	defer gz.Close()
+	dec := json.NewDecoder(gz)
+	var rec record.Record
+	for n := 0; ; n++ {
+		if n&0xfff == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rec = record.Record{}
+		if err := dec.Decode(&rec); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		observe(&rec)
+	}
+}

@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/report"
+)
+
+// Progress is told how far a local run has read; it may be nil.
+type Progress func(file string, read, total int64)
+
+// AnalyzeFiles is the local run: the same rules, analyzer and report code as
+// the AWS stages, in one process. Locally there is no need to shuffle rows into
+// chunk objects, so the files stream straight into one rule engine (its memory
+// grows with the actors, not the rows). Several files make one report.
+func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Progress) (*report.Report, error) {
+	eng, err := detect.NewEngine(s.Detect)
+	if err != nil {
+		return nil, fmt.Errorf("rules config: %w", err)
+	}
+	var (
+		input   report.Input
+		formats []string
+		src     report.Source
+	)
+	for _, p := range paths {
+		res, size, err := s.scanFile(ctx, p, eng, progress)
+		if err != nil {
+			return nil, err
+		}
+		mergeInput(&input, inputAccount(res))
+		src.Size += size
+		src.Gzip = src.Gzip || res.Gzip
+		if f := string(res.Format); f != "" && !contains(formats, f) {
+			formats = append(formats, f)
+		}
+	}
+	src.Format = strings.Join(formats, ",")
+	src.Name = paths[0]
+	if len(paths) > 1 {
+		src.Name = fmt.Sprintf("%s and %d more files", paths[0], len(paths)-1)
+	}
+	ch := eng.Result(0)
+	cr := chunkResult{Evidence: ch}
+	if len(ch.Suspicious) > 0 {
+		res, err := s.classify(ctx, ch.Suspicious)
+		if err != nil {
+			return nil, err
+		}
+		cr.Verdicts = &res
+	}
+	return s.buildReport(ctx, src, input, []chunkResult{cr})
+}
+
+func (s *Stages) scanFile(ctx context.Context, path string, eng *detect.Engine, progress Progress) (scanResult, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return scanResult{}, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return scanResult{}, 0, err
+	}
+	var r io.Reader = f
+	if progress != nil {
+		r = &progressReader{r: f, file: path, total: fi.Size(), fn: progress}
+	}
+	res, err := scan(ctx, r, s.Format, func(rec *record.Record) error { eng.Observe(rec); return nil })
+	if err != nil {
+		if isNotALog(err) {
+			return res, 0, fmt.Errorf("%s: %w", path, err)
+		}
+		return res, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	if progress != nil {
+		progress(path, fi.Size(), fi.Size())
+	}
+	return res, fi.Size(), nil
+}
+
+// progressReader reports bytes read (compressed bytes, for gzip input).
+type progressReader struct {
+	r     io.Reader
+	file  string
+	read  int64
+	total int64
+	last  int64
+	fn    Progress
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	if p.read-p.last >= 4<<20 {
+		p.last = p.read
+		p.fn(p.file, p.read, p.total)
+	}
+	return n, err
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,213 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+
+	"github.com/logsift/logsift/internal/logformat"
+	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/report"
+)
+
+// scanResult is the account of one input.
+type scanResult struct {
+	Format logformat.Format
+	Gzip   bool
+	Stats  logformat.Stats
+	// Err is set when the input ended early (a truncated gzip, a limit hit):
+	// what was read is still analysed and the report says so.
+	Err error
+}
+
+// scan streams r through the format reader and hands every parsed record to
+// emit. A file that is not a log at all is an error; everything else is
+// accounted for in the stats.
+func scan(ctx context.Context, r io.Reader, opt logformat.Options, emit func(*record.Record) error) (scanResult, error) {
+	lr, err := logformat.NewReader(r, opt)
+	if err != nil {
+		return scanResult{}, err
+	}
+	res := scanResult{Format: lr.Format(), Gzip: lr.Gzip()}
+	for n := 0; ; n++ {
+		if n&0xfff == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		rec, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			res.Err = err
+			break
+		}
+		if err := emit(rec); err != nil {
+			return res, err
+		}
+	}
+	res.Stats = lr.Stats()
+	if res.Format == "" {
+		res.Format = lr.Format()
+	}
+	return res, nil
+}
+
+// inputAccount turns reader stats into the report's account of the input.
+func inputAccount(res scanResult) report.Input {
+	st := res.Stats
+	in := report.Input{
+		Lines:    st.Lines,
+		Parsed:   st.Parsed,
+		Skipped:  st.Skipped,
+		Rejected: st.Rejected,
+		Reasons:  st.Reasons,
+		First:    st.First,
+		Last:     st.Last,
+	}
+	for _, s := range st.Samples {
+		in.Samples = append(in.Samples, report.Rejection{Line: s.Line, Reason: s.Reason, Text: s.Text})
+	}
+	if res.Err != nil {
+		in.Errors = append(in.Errors, "input ended early: "+res.Err.Error())
+	}
+	return in
+}
+
+// mergeInput adds b's account to a's (several files in one local run).
+func mergeInput(a *report.Input, b report.Input) {
+	a.Lines += b.Lines
+	a.Parsed += b.Parsed
+	a.Skipped += b.Skipped
+	a.Rejected += b.Rejected
+	a.Duplicates += b.Duplicates
+	for k, v := range b.Reasons {
+		if a.Reasons == nil {
+			a.Reasons = map[string]int64{}
+		}
+		a.Reasons[k] += v
+	}
+	for _, s := range b.Samples {
+		if len(a.Samples) < 20 {
+			a.Samples = append(a.Samples, s)
+		}
+	}
+	if !b.First.IsZero() && (a.First.IsZero() || b.First.Before(a.First)) {
+		a.First = b.First
+	}
+	if b.Last.After(a.Last) {
+		a.Last = b.Last
+	}
+	a.Errors = append(a.Errors, b.Errors...)
+}
+
+// partition maps an actor to one of k chunks.
+func partition(rec *record.Record, k int) int {
+	if k <= 1 {
+		return 0
+	}
+	p := record.Actor(rec.Client)
+	b, _ := p.MarshalBinary()
+	h := fnv.New32a()
+	h.Write(b)
+	return int(h.Sum32() % uint32(k))
+}
+
+// Parse streams the uploaded object, accounts for every line, and partitions the
+// rows by actor into chunk objects under work/<run>/chunks/.
+func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) {
+	run := RunID(in)
+	out := ParseOutput{Run: run, Source: in, Chunks: []ChunkRef{}}
+	log := s.log().With("stage", "parse", "run", run, "key", in.Key)
+
+	sent, err := s.Store.Exists(ctx, s.sentKey(in, run))
+	if err != nil {
+		return out, fmt.Errorf("check earlier report: %w", err)
+	}
+	if sent {
+		out.AlreadyReported = true
+		out.Message = "this object version was already reported; nothing to do"
+		log.Info("already reported")
+		return out, nil
+	}
+
+	rc, err := s.Store.Open(ctx, in.Key)
+	if err != nil {
+		return out, fmt.Errorf("open upload: %w", err)
+	}
+	defer rc.Close()
+
+	// The chunk count is fixed before reading; gzip is only known after
+	// sniffing, so size for the worst case and let empty chunks drop out.
+	k := s.chunkCount(in.Size, true)
+	writers := make([]*chunkWriter, k)
+	defer func() {
+		for _, w := range writers {
+			if w != nil {
+				w.discard()
+			}
+		}
+	}()
+	for i := range writers {
+		if writers[i], err = s.newChunkWriter(); err != nil {
+			return out, fmt.Errorf("chunk file: %w", err)
+		}
+	}
+	res, err := scan(ctx, rc, s.Format, func(rec *record.Record) error {
+		w := writers[partition(rec, k)]
+		w.rows++
+		return w.enc.Encode(rec)
+	})
+	if err != nil {
+		if isNotALog(err) {
+			return out, fmt.Errorf("%s is not a log logsift can read: %w", in.Key, err)
+		}
+		return out, fmt.Errorf("parse %s: %w", in.Key, err)
+	}
+	out.Format, out.Gzip = string(res.Format), res.Gzip
+	st := res.Stats
+	out.Lines, out.Rows, out.Skipped, out.Rejected, out.Reasons = st.Lines, st.Parsed, st.Skipped, st.Rejected, st.Reasons
+	out.Window = Window{First: st.First, Last: st.Last}
+
+	for i, w := range writers {
+		if w.rows == 0 {
+			continue
+		}
+		if err := w.finish(); err != nil {
+			return out, fmt.Errorf("finish chunk %d: %w", i, err)
+		}
+		key := s.workKey(run, "chunks", fmt.Sprintf("%03d.ndjson.gz", i))
+		if err := s.Store.Put(ctx, key, w.f, "application/gzip"); err != nil {
+			return out, fmt.Errorf("store chunk %d: %w", i, err)
+		}
+		out.Chunks = append(out.Chunks, ChunkRef{Index: i, Key: key, Rows: w.rows})
+	}
+	out.InputKey = s.workKey(run, "input.json")
+	if err := s.putJSON(ctx, out.InputKey, inputAccount(res)); err != nil {
+		return out, err
+	}
+	out.Message = fmt.Sprintf("%s: %d rows parsed, %d rejected, %d skipped; %d chunks", out.Format, out.Rows, out.Rejected, out.Skipped, len(out.Chunks))
+	if res.Err != nil {
+		out.Message += "; input ended early: " + res.Err.Error()
+	}
+	log.Info("parsed", "format", out.Format, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
+	return out, nil
+}
+
+// errStage wraps an error with the stage it happened in, for local runs.
+func errStage(stage string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var t *ModelThrottled
+	if errors.As(err, &t) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", stage, err)
+}

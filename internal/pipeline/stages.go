@@ -1,0 +1,191 @@
+// Package pipeline holds the five stages of a logsift run (parse, filter,
+// analyze, aggregate, notify) as plain functions over a Store. The Lambda
+// handlers in functions/ and the local runner in cmd/logsift are two thin ways
+// to call them.
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/logformat"
+	"github.com/logsift/logsift/internal/store"
+)
+
+// Defaults for Stages fields left zero.
+const (
+	DefaultMaxChunks  = 32       // keeps the inline Map's result and event history small
+	DefaultChunkBytes = 64 << 20 // input bytes per chunk before another chunk is added
+	gzipExpansion     = 8        // assumed inflation of gzip input when sizing chunks
+)
+
+// Notifier sends the email.
+type Notifier interface {
+	Notify(ctx context.Context, subject, body string) (messageID string, err error)
+}
+
+// Stages holds what every stage needs. One value serves all stages.
+type Stages struct {
+	Store    store.Store
+	Detect   detect.Config
+	Analyzer analysis.Analyzer // the model, or analysis.Offline
+	// Fallback classifies and advises when Analyzer cannot (default analysis.Offline).
+	Fallback analysis.Analyzer
+	Notifier Notifier
+	Format   logformat.Options // parser limits and format hint
+	// AnalyzerName is shown in reports: "offline" or the model id.
+	AnalyzerName string
+
+	MaxChunks    int
+	ChunkBytes   int64
+	WorkPrefix   string // default "work/"
+	ReportPrefix string // default "reports/"
+	// TempDir holds chunk files while Parse writes them (default os.TempDir()).
+	TempDir string
+	Logger  *slog.Logger
+}
+
+func (s *Stages) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Stages) fallback() analysis.Analyzer {
+	if s.Fallback != nil {
+		return s.Fallback
+	}
+	return analysis.Offline{}
+}
+
+func (s *Stages) workPrefix() string   { return orDefault(s.WorkPrefix, "work/") }
+func (s *Stages) reportPrefix() string { return orDefault(s.ReportPrefix, "reports/") }
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+// RunID names a run after the object version it analyses, so that the same
+// upload delivered twice maps to the same keys (EventBridge names executions
+// itself, so Step Functions' name-based idempotency does not help).
+func RunID(src SourceRef) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", src.Bucket, src.Key, strings.Trim(src.ETag, `"`), src.Size)
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+func (s *Stages) workKey(run string, parts ...string) string {
+	return s.workPrefix() + run + "/" + strings.Join(parts, "/")
+}
+
+// reportBase is where a run's reports go: reports/<source key>/<run>.
+func (s *Stages) reportBase(src SourceRef, run string) string {
+	return s.reportPrefix() + src.Key + "/" + run
+}
+
+func (s *Stages) sentKey(src SourceRef, run string) string { return s.reportBase(src, run) + ".sent" }
+
+// putJSON stores v as JSON.
+func (s *Stages) putJSON(ctx context.Context, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return s.Store.Put(ctx, key, bytes.NewReader(b), "application/json")
+}
+
+// getJSON loads JSON from key into v, refusing objects over limit bytes.
+func (s *Stages) getJSON(ctx context.Context, key string, v any) error {
+	rc, err := s.Store.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	const limit = 256 << 20
+	dec := json.NewDecoder(io.LimitReader(rc, limit))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
+}
+
+// chunkCount sizes the partitioning from the object size.
+func (s *Stages) chunkCount(size int64, gz bool) int {
+	maxc := s.MaxChunks
+	if maxc <= 0 {
+		maxc = DefaultMaxChunks
+	}
+	per := s.ChunkBytes
+	if per <= 0 {
+		per = DefaultChunkBytes
+	}
+	if gz {
+		size *= gzipExpansion
+	}
+	k := int((size + per - 1) / per)
+	// Above the cap chunks simply get bigger: the Filter of one chunk streams its
+	// rows, and its memory grows with the actors in it, not the rows.
+	return max(1, min(k, maxc))
+}
+
+// tempFile makes a file for a chunk under TempDir.
+func (s *Stages) tempFile(pattern string) (*os.File, error) {
+	return os.CreateTemp(s.TempDir, pattern)
+}
+
+// chunkWriter is one partition being written: gzip'd JSON lines of records.
+type chunkWriter struct {
+	f    *os.File
+	bw   *bufio.Writer
+	gz   *gzip.Writer
+	enc  *json.Encoder
+	rows int64
+}
+
+func (s *Stages) newChunkWriter() (*chunkWriter, error) {
+	f, err := s.tempFile("logsift-chunk-*")
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	gz, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	return &chunkWriter{f: f, bw: bw, gz: gz, enc: json.NewEncoder(gz)}, nil
+}
+
+func (c *chunkWriter) finish() error {
+	if err := c.gz.Close(); err != nil {
+		return err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	_, err := c.f.Seek(0, io.SeekStart)
+	return err
+}
+
+func (c *chunkWriter) discard() {
+	c.f.Close()
+	os.Remove(c.f.Name())
+}
+
+// isNotALog reports whether err means the input is not something logsift reads.
+func isNotALog(err error) bool {
+	return errors.Is(err, logformat.ErrNotALog) || errors.Is(err, logformat.ErrInputTooLarge)
+}

@@ -1,0 +1,142 @@
+package pipeline
+
+import (
+	"time"
+)
+
+// The stage inputs and outputs below are what Step Functions passes between
+// states and shows in the console. They carry S3 keys and small summaries only:
+// a state's input or output is capped at 256 KiB and the cap cannot be caught.
+
+// SourceRef names the uploaded object a run analyses.
+type SourceRef struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	ETag   string `json:"etag,omitempty"`
+	Size   int64  `json:"size"`
+}
+
+// ParseInput is the Parse stage's input: the object from the S3 event.
+type ParseInput = SourceRef
+
+// Window is the log-time range covered.
+type Window struct {
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// ChunkRef is one partition of the actors of a run.
+type ChunkRef struct {
+	Index int    `json:"index"`
+	Key   string `json:"key"`
+	Rows  int64  `json:"rows"`
+}
+
+// ParseOutput summarises the input and lists the chunks to analyse.
+type ParseOutput struct {
+	Run      string           `json:"run"`
+	Source   SourceRef        `json:"source"`
+	Format   string           `json:"format,omitempty"`
+	Gzip     bool             `json:"gzip,omitempty"`
+	Lines    int64            `json:"lines"`
+	Rows     int64            `json:"rows"`
+	Skipped  int64            `json:"skipped"`
+	Rejected int64            `json:"rejected"`
+	Reasons  map[string]int64 `json:"rejected_reasons,omitempty"`
+	Window   Window           `json:"window"`
+	// InputKey holds the full input account (rejected samples included), too big to pass between states.
+	InputKey string     `json:"input_key,omitempty"`
+	Chunks   []ChunkRef `json:"chunks"`
+	// AlreadyReported is set when this object version was reported (and emailed) before.
+	AlreadyReported bool   `json:"already_reported"`
+	Message         string `json:"message"` // one line for the console
+}
+
+// FilterInput is one Map iteration's input.
+type FilterInput struct {
+	Run   string   `json:"run"`
+	Chunk ChunkRef `json:"chunk"`
+}
+
+// FilterOutput summarises the evidence of one chunk.
+type FilterOutput struct {
+	Run         string `json:"run"`
+	Chunk       int    `json:"chunk"`
+	EvidenceKey string `json:"evidence_key"`
+	Requests    int64  `json:"requests"`
+	Actors      int    `json:"actors"`
+	Suspicious  int    `json:"suspicious"`
+	Weak        int    `json:"weak"`
+}
+
+// AnalyzeOutput summarises the verdicts of one chunk. VerdictsKey is empty when
+// the chunk had no suspicious actor and Analyze was skipped.
+type AnalyzeOutput struct {
+	Run              string `json:"run"`
+	Chunk            int    `json:"chunk"`
+	EvidenceKey      string `json:"evidence_key"`
+	VerdictsKey      string `json:"verdicts_key,omitempty"`
+	Suspicious       int    `json:"suspicious"`
+	InputTokens      int64  `json:"input_tokens"`
+	OutputTokens     int64  `json:"output_tokens"`
+	ModelUnavailable bool   `json:"model_unavailable,omitempty"`
+}
+
+// AggregateInput is the Parse summary and the Map's results.
+type AggregateInput struct {
+	Parse  ParseOutput     `json:"parse"`
+	Chunks []AnalyzeOutput `json:"chunks"`
+}
+
+// ReportKeys are where the rendered reports are stored.
+type ReportKeys struct {
+	JSON string `json:"json"`
+	HTML string `json:"html"`
+	MD   string `json:"md"`
+	Text string `json:"text"`
+}
+
+// AggregateOutput says where the report is and what it found.
+type AggregateOutput struct {
+	Run          string     `json:"run"`
+	Source       SourceRef  `json:"source"`
+	Report       ReportKeys `json:"report"`
+	ReportURL    string     `json:"report_url"`
+	Suspicious   int        `json:"suspicious"`
+	Severity     string     `json:"severity"`
+	Headline     string     `json:"headline"`
+	InputTokens  int64      `json:"input_tokens"`
+	OutputTokens int64      `json:"output_tokens"`
+	CostUSD      float64    `json:"cost_usd"`
+}
+
+// Failure is what a Catch hands to Notify: the stage that failed and why.
+type Failure struct {
+	Stage string `json:"stage"`
+	Error string `json:"error"`
+	Cause string `json:"cause"`
+}
+
+// NotifyInput is a finished report or a failure to announce.
+type NotifyInput struct {
+	Mode      string           `json:"mode"` // "report" or "failure"
+	Source    SourceRef        `json:"source"`
+	Aggregate *AggregateOutput `json:"aggregate,omitempty"`
+	Failure   *Failure         `json:"failure,omitempty"`
+}
+
+// NotifyOutput says whether an email went out.
+type NotifyOutput struct {
+	Sent      bool   `json:"sent"`
+	MessageID string `json:"message_id,omitempty"`
+	Subject   string `json:"subject"`
+	Reason    string `json:"reason,omitempty"` // why nothing was sent
+}
+
+// ModelThrottled is returned by Analyze when Bedrock stayed throttled after the
+// SDK's retries. Its type name is the Lambda errorType the state machine's
+// Retry matches, so keep the name.
+type ModelThrottled struct{ Err error }
+
+func (e *ModelThrottled) Error() string { return "model throttled: " + e.Err.Error() }
+func (e *ModelThrottled) Unwrap() error { return e.Err }
