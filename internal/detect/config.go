@@ -1,9 +1,49 @@
 // Package detect runs the deterministic detection rules over normalised
 // request records and turns what they find into per-actor evidence.
 //
-// The rules follow the semantics of CrowdSec's HTTP scenarios (see
-// testdata/PROVENANCE.md): per actor, on log time, each rule with a stable id,
-// a category, a severity and a reason that says why it fired.
+// The rules follow the semantics of CrowdSec's HTTP scenarios (summarised in
+// testdata/PROVENANCE.md): per actor (IPv4 address, IPv6 /64), on log time,
+// each rule with a stable id, a category, a severity and a reason that says
+// why it fired, with the numbers.
+//
+// Rules and defaults (see Config):
+//
+//	sensitive-files  distinct sensitive files >= 2; one answered 2xx with a body fires at once (high)
+//	wordpress-scan   distinct failing WordPress paths >= 3 (assets excluded)
+//	admin-probing    failing admin paths: product-specific (phpMyAdmin, /actuator) on 1, generic >= 2
+//	tech-probing     failing technology paths: product-specific (/cgi-bin/, /crx/) on 1, by extension >= 5
+//	path-traversal, sqli, xss, log4shell, cve-probe
+//	                 payload markers in path, query, UA or referer: a strong marker fires on one
+//	                 request, weak markers need 2 requests
+//	webshell         known backdoor names, on one request (critical when answered 2xx with a body)
+//	scanner-ua       attack-tool user agents, on one request
+//	http-probing     >= 10 distinct failing non-static, non-API paths within 1m
+//	aggressive-crawl >= 60 page requests (not assets, not API calls) within 1m
+//	brute-force      >= 10 failed logins (401/403/429, failed POST on a login endpoint) within 10m
+//	bad-request      binary request lines, CONNECT, proxy attempts on 1; empty lines >= 3
+//
+// Matching is done on a normalised form of the decoded and of the raw
+// path/query (lowercase, up to three rounds of percent-decoding, backslash
+// to slash), with one Aho-Corasick pass over each field; the few regular
+// expressions only confirm a keyword the pass has already found.
+//
+// Allowlists: CIDRs are skipped entirely; allowlisted paths never count
+// except for payload rules (a traversal out of /.well-known/ still counts);
+// allowlisted user agents (crawlers, monitors, link previews) are exempt
+// from the volume and probing rules only, so a client that claims to be
+// Googlebot and asks for /.env is still reported, and the reason says so.
+//
+// Weak actors have rule matches below the thresholds. Campaigns groups
+// actors of a whole run that share an unusual user agent or exactly the same
+// probe set; PromoteCampaigns then turns the weak members of a campaign into
+// suspicious actors with a "campaign" hit whose reason names the campaign.
+// Aggregate is expected to call both, in that order.
+//
+// Memory grows with distinct actors, not rows: an actor that matches nothing
+// costs about 200 bytes (counters, three status codes, a distinct-path
+// sketch); full evidence (samples, top paths and UAs, windows) is allocated
+// only when a rule matches, a probe fails or a crawl burst starts, and every
+// part of it is bounded.
 package detect
 
 import (

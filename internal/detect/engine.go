@@ -23,6 +23,8 @@ const (
 	maxWindowEvent = 1024 // window events kept per actor before compaction
 	maxProbeSet    = 32   // matched attack paths kept per actor for campaigns
 	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
+	maxConfirms    = 4    // confirm checks per pattern and field
+	confirmSpan    = 1024 // bytes either side of a match a confirm check sees
 	rateAfter      = 8    // requests after which an actor's crawl rate is tracked
 )
 
@@ -46,6 +48,7 @@ type Engine struct {
 	matches          []match
 	confirmed        []uint32 // per pattern: scan epoch its confirm last ran in
 	confirmOK        []bool
+	confirmN         []uint8
 	epoch            uint32
 	found            [numRules]found
 
@@ -108,6 +111,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.m = newMatcher(texts)
 	e.confirmed = make([]uint32, len(e.pats))
 	e.confirmOK = make([]bool, len(e.pats))
+	e.confirmN = make([]uint8, len(e.pats))
 	return e, nil
 }
 
@@ -370,12 +374,25 @@ func (e *Engine) scanField(text string, fl field) bool {
 			}
 		}
 		if p.confirm != nil {
+			// Confirm on a window around the match, a few times per pattern
+			// and field at most, so a line built of trigger characters
+			// cannot make the regular expressions quadratic.
 			if e.confirmed[mt.id] != e.epoch {
 				e.confirmed[mt.id] = e.epoch
-				e.confirmOK[mt.id] = p.confirm(text)
+				e.confirmN[mt.id] = 0
+				e.confirmOK[mt.id] = false
 			}
 			if !e.confirmOK[mt.id] {
-				continue
+				if e.confirmN[mt.id] >= maxConfirms {
+					continue
+				}
+				e.confirmN[mt.id]++
+				lo := max(0, mt.end-len(p.text)-confirmSpan)
+				hi := min(len(text), mt.end+confirmSpan)
+				if !p.confirm(text[lo:hi]) {
+					continue
+				}
+				e.confirmOK[mt.id] = true
 			}
 		}
 		f := &e.found[p.rule]
