@@ -306,6 +306,11 @@ func newVerifyIndex(actors []evidence.Actor, campaigns []evidence.Campaign) *ver
 	for _, c := range campaigns {
 		add(c.Key)
 		add(c.Reason)
+		// Campaign members outside this set of actors were shown too; the
+		// model may name them in a rationale, not give them a verdict.
+		for _, id := range c.Actors {
+			add(id)
+		}
 	}
 	ix.corpus = b.String()
 	return ix

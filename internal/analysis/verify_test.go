@@ -228,3 +228,18 @@ func TestVerifyKeepsStatusCodes(t *testing.T) {
 		t.Errorf("rationale %q notes %q", got.Verdicts[0].Rationale, notes)
 	}
 }
+
+func TestVerifyCampaignMembers(t *testing.T) {
+	camps := []evidence.Campaign{{Kind: "shared-user-agent", Key: "zgrab/0.x", Actors: []string{"198.51.100.7", "192.0.2.250"}}}
+	ans := ClassifyAnswer{Verdicts: []Verdict{
+		modelVerdict("198.51.100.7", "Shares zgrab/0.x with 192.0.2.250."),
+		modelVerdict("192.0.2.250", "A campaign member, not shown as an actor."),
+	}}
+	got, notes := Verify(verifyTestActors(), camps, ans)
+	if len(got.Verdicts) != 1 || got.Verdicts[0].Rationale != "Shares zgrab/0.x with 192.0.2.250." {
+		t.Errorf("verdicts %+v", got.Verdicts)
+	}
+	if !hasNote(notes, "verdict for 192.0.2.250") {
+		t.Errorf("notes %q", notes)
+	}
+}

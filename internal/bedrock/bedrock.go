@@ -397,6 +397,10 @@ func converseTool[T any](ctx context.Context, a *Analyzer, system, prompt, tool,
 			}}
 		}
 		in.Messages = append(in.Messages, *msg, types.Message{Role: types.ConversationRoleUser, Content: []types.ContentBlock{reply}})
+		if out.StopReason == types.StopReasonMaxTokens {
+			// Cut short: give the second try all the room the options allow.
+			in.InferenceConfig.MaxTokens = aws.Int32(int32(max(a.opt.MaxOutputTokens, int(maxOut))))
+		}
 	}
 }
 

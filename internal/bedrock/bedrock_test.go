@@ -743,3 +743,25 @@ func TestOfflineFallback(t *testing.T) {
 		t.Errorf("recommendations %+v", rec)
 	}
 }
+
+func TestCutAnswerRetriedWithMoreRoom(t *testing.T) {
+	srv := bedrocktest.NewServer(nil)
+	defer srv.Close()
+	srv.Push(bedrocktest.Reply{Raw: []byte(`{"output":{"message":{"role":"assistant","content":[{"toolUse":{"toolUseId":"tooluse_1","name":"record_verdicts","input":{}}}]}},"stopReason":"max_tokens","usage":{"inputTokens":10,"outputTokens":650,"totalTokens":660}}`)})
+	a := newAnalyzer(t, srv, 1, Options{MaxOutputTokens: 3000})
+	res, err := a.Classify(context.Background(), testActors(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	first, second := reqs[0].Body.InferenceConfig.MaxTokens, reqs[1].Body.InferenceConfig.MaxTokens
+	if first >= 3000 || second != 3000 {
+		t.Errorf("maxTokens %d then %d, want less than 3000 then 3000", first, second)
+	}
+	if res.ModelUnavailable || res.Usage.OutputTokens < 650 {
+		t.Errorf("result %+v", res)
+	}
+}
