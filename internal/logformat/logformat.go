@@ -9,6 +9,12 @@
 // attacker-controlled: invalid UTF-8 and NUL bytes are kept as logged
 // (renderers must escape them); nothing in this package panics on them,
 // and memory stays bounded by Options.MaxLineBytes however long the input.
+//
+// Decoding: paths, queries, and CloudFront/Amplify values are percent-decoded
+// once (invalid escapes are kept); RawPath and RawQuery keep the logged form
+// (after undoing the logger's own \" and \xHH escaping for Apache/nginx).
+// ALB files may carry NLB TLS and connection-log lines: they are Rejected
+// with reason "not-http", so they stay counted and visible.
 package logformat
 
 import (

@@ -72,7 +72,7 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 		if err := report.Render(&buf, rep, f.format); err != nil {
 			return out, fmt.Errorf("render %s: %w", f.format, err)
 		}
-		if err := s.Store.Put(ctx, f.key, &buf, f.ctype); err != nil {
+		if err := s.Store.Put(ctx, f.key, bytes.NewReader(buf.Bytes()), f.ctype); err != nil {
 			return out, fmt.Errorf("store report: %w", err)
 		}
 	}

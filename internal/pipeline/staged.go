@@ -59,4 +59,3 @@ func (s *Stages) RunStaged(ctx context.Context, path string) (*report.Report, Ag
 	}
 	return &rep, out, nil
 }
-

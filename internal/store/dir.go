@@ -36,7 +36,7 @@ func (d Dir) Open(_ context.Context, key string) (io.ReadCloser, error) {
 	return f, err
 }
 
-func (d Dir) Put(_ context.Context, key string, r io.Reader, _ string) error {
+func (d Dir) Put(_ context.Context, key string, r io.ReadSeeker, _ string) error {
 	p, err := d.path(key)
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -21,7 +20,6 @@ type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
-	manager.UploadAPIClient
 }
 
 // S3 is a Store on one S3 bucket. Objects are written with SSE-S3 at least;
@@ -30,8 +28,6 @@ type S3 struct {
 	Client S3API
 	Bucket string
 	Region string
-	// PartSize bounds the memory a streaming upload holds (default 8 MiB).
-	PartSize int64
 }
 
 func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
@@ -45,27 +41,19 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return out.Body, nil
 }
 
-func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType string) error {
-	ps := s.PartSize
-	if ps == 0 {
-		ps = 8 << 20
-	}
-	// The uploader streams in parts, so memory stays at Concurrency*PartSize
-	// whatever the object size.
-	up := manager.NewUploader(s.Client, func(u *manager.Uploader) {
-		u.PartSize = ps
-		u.Concurrency = 1
-	})
+func (s *S3) Put(ctx context.Context, key string, body io.ReadSeeker, contentType string) error {
+	// A seekable body lets the SDK sign and size the upload without buffering
+	// it; chunk files and reports stay far below PutObject's 5 GB limit.
 	in := &s3.PutObjectInput{
 		Bucket:               &s.Bucket,
 		Key:                  &key,
-		Body:                 r,
+		Body:                 body,
 		ServerSideEncryption: types.ServerSideEncryptionAes256,
 	}
 	if contentType != "" {
 		in.ContentType = &contentType
 	}
-	if _, err := up.Upload(ctx, in); err != nil {
+	if _, err := s.Client.PutObject(ctx, in); err != nil {
 		return fmt.Errorf("put s3://%s/%s: %w", s.Bucket, key, err)
 	}
 	return nil

@@ -15,8 +15,9 @@ var ErrNotFound = errors.New("object not found")
 type Store interface {
 	// Open streams an object. The caller closes it.
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
-	// Put writes an object from r, streaming.
-	Put(ctx context.Context, key string, r io.Reader, contentType string) error
+	// Put writes an object. The body is seekable so that S3 uploads need not
+	// buffer it.
+	Put(ctx context.Context, key string, body io.ReadSeeker, contentType string) error
 	// PutIfAbsent writes an object only if the key does not exist yet and
 	// reports whether it wrote it. It is how a stage claims a one-time action.
 	PutIfAbsent(ctx context.Context, key string, body []byte) (bool, error)
