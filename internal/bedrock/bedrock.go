@@ -136,10 +136,6 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 	fb := a.rulesResult(ctx, actors, campaigns)
 	rules := fb.Verdicts
 
-	lines := make([]string, len(actors))
-	for i := range actors {
-		lines[i] = a.actorJSON(&actors[i])
-	}
 	nonce := newNonce()
 	overhead := estimateTokens(fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName)) + schemaTokens(analysis.ClassifySchema()) + 200
 
@@ -149,23 +145,29 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 	answered := 0
 	failReason := ""
 	for start := 0; start < len(actors); {
+		if failReason != "" {
+			// One failure after the SDK's retries is enough: the rest would
+			// most likely fail too, and the Lambda's time is limited.
+			unsent = append(unsent, actors[start:]...)
+			break
+		}
 		// The batch: as many actors as fit the per-call caps (at least one).
+		// Lines are rendered batch by batch so that memory follows the batch,
+		// not the number of actors.
+		var lines []string
 		end, chars := start, 0
 		for end < len(actors) && end-start < a.opt.MaxActorsPerCall {
-			if end > start && overhead+int64(chars+len(lines[end]))/charsPerToken > int64(a.opt.MaxTokensPerCall) {
+			l := a.actorJSON(&actors[end])
+			if end > start && overhead+int64(chars+len(l))/charsPerToken > int64(a.opt.MaxTokensPerCall) {
 				break
 			}
-			chars += len(lines[end])
+			lines = append(lines, l)
+			chars += len(l)
 			end++
 		}
 		batch := actors[start:end]
-		if failReason != "" {
-			unsent = append(unsent, batch...)
-			start = end
-			continue
-		}
 		camps := a.relatedCampaigns(batch, campaigns)
-		prompt := a.classifyPrompt(nonce, lines[start:end], camps)
+		prompt := a.classifyPrompt(nonce, lines, camps)
 		maxOut := int32(min(a.opt.MaxOutputTokens, 400+250*len(batch)))
 		reserved := overhead + estimateTokens(prompt) + int64(maxOut)
 		if !a.reserve(reserved) {
@@ -190,9 +192,7 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 			}
 			a.opt.Logger.Warn("model classify failed; using the rules", "model", a.opt.ModelID, "actors", len(batch), "err", err)
 			failReason = msg
-			unsent = append(unsent, batch...)
-			start = end
-			continue
+			continue // start stays: this batch is handed to the rules above
 		}
 		answered++
 		verified, vnotes := analysis.Verify(batch, campaigns, ans)

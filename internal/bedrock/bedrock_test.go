@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -763,5 +764,42 @@ func TestCutAnswerRetriedWithMoreRoom(t *testing.T) {
 	}
 	if res.ModelUnavailable || res.Usage.OutputTokens < 650 {
 		t.Errorf("result %+v", res)
+	}
+}
+
+// A failure after the SDK's retries stops the calls: the batches answered so
+// far keep the model's verdicts, the rest get the rules'.
+func TestFailureMidRun(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	srv := bedrocktest.NewServer(func(r bedrocktest.Request) bedrocktest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			return bedrocktest.AnswerFromEvidence(r)
+		}
+		return bedrocktest.Error("InternalServerException", "boom")
+	})
+	defer srv.Close()
+	actors := testActors(6)
+	a := newAnalyzer(t, srv, 2, Options{MaxActorsPerCall: 2})
+	res, err := a.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Requests()); n != 3 { // one answered, one failed call of two attempts
+		t.Errorf("%d requests, want 3", n)
+	}
+	if res.ModelUnavailable || len(res.Verdicts) != 6 {
+		t.Fatalf("result %+v", res)
+	}
+	for i, v := range res.Verdicts {
+		if want := map[bool]string{true: "model", false: "rules"}[i < 2]; v.Source != want {
+			t.Errorf("verdict %d source %s, want %s", i, v.Source, want)
+		}
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.HasPrefix(n, "the model was not used for 4 actors") }) {
+		t.Errorf("notes %q", res.Notes)
 	}
 }
