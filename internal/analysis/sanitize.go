@@ -78,6 +78,12 @@ func sanitizeDrop(r rune) bool {
 		return true
 	case r >= 0xfff9 && r <= 0xfffb: // interlinear annotation
 		return true
+	case r == 0x115f, r == 0x1160, r == 0x3164, r == 0xffa0: // Hangul fillers, rendered blank
+		return true
+	case r >= 0xfe00 && r <= 0xfe0f, r >= 0xe0100 && r <= 0xe01ef: // variation selectors, used to smuggle text
+		return true
 	}
-	return unicode.Is(unicode.Cf, r)
+	// Format characters, and line/paragraph separators that would start a
+	// fake line in a text report.
+	return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }

@@ -22,6 +22,8 @@ func TestSanitize(t *testing.T) {
 		{"bidi isolates", "\u2066a\u2067b\u2068c\u2069", 0, "abc"},
 		{"bom and soft hyphen", "\ufeffpass\u00adwd", 0, "passwd"},
 		{"tag characters", "ok\U000E0049\U000E0067\U000E007F", 0, "ok"},
+		{"line separators", "a\u2028b\u2029c", 0, "abc"},
+		{"variation selectors and fillers", "x\ufe0f\U000E0100y\u3164", 0, "xy"},
 		{"invalid utf8", "a\xffb\xc3", 0, "a\ufffdb\ufffd"},
 		{"keeps printable unicode", "café ☃ 日本", 0, "café ☃ 日本"},
 		{"no cut at limit", "abcdef", 6, "abcdef"},
