@@ -338,6 +338,34 @@ func TestOutOfOrder(t *testing.T) {
 	}
 }
 
+// A single-page app answers unknown paths with its index.html: a 200 the
+// size of the site's usual page is not a leak; a 200 of another size is.
+func TestCatchAllPage(t *testing.T) {
+	var reqs []req
+	for i := range 40 {
+		reqs = append(reqs, req{ip: fmt.Sprintf("10.9.0.%d", i+1), target: fmt.Sprintf("/page/%d", i), status: 200, bytes: 1500 + int64(i%7), ua: browser})
+	}
+	spa := append(slices.Clone(reqs),
+		req{ip: attacker, target: "/.env", status: 200, bytes: 1503},
+		req{ip: attacker, target: "/download?f=../../../etc/passwd", status: 200, bytes: 1499},
+		req{ip: "192.0.2.77", target: "/.env", status: 200, bytes: 312})
+	c := run(t, Config{}, spa)
+	a, _ := find(c, attacker)
+	if h := hitFor(a, evidence.SensitiveFiles); h != nil {
+		t.Errorf("catch-all answer reported as a leak: %s", h.Reason)
+	}
+	if h := hitFor(a, evidence.PathTraversal); h == nil || h.Severity != evidence.High || !strings.Contains(h.Reason, "catch-all") {
+		t.Errorf("traversal answered by the catch-all page: %+v", h)
+	}
+	b, _ := find(c, "192.0.2.77")
+	if h := hitFor(b, evidence.SensitiveFiles); h == nil || h.Severity != evidence.High || !strings.Contains(h.Reason, "possible leak") {
+		t.Errorf("real leak not reported: %+v", b)
+	}
+	// a huge size must not make the check slow
+	huge := append(slices.Clone(reqs), req{ip: attacker, target: "/.env", status: 200, bytes: 1 << 50})
+	run(t, Config{}, huge)
+}
+
 func TestAllowlists(t *testing.T) {
 	cfg := Config{Allow: Allowlist{CIDRs: []string{"203.0.113.0/24"}, Paths: []string{"/healthz"}}}
 	reqs := each(404, "", "/.env", "/.git/config", "/shell.php")

@@ -23,6 +23,7 @@ const (
 	maxWindowEvent = 1024 // window events kept per actor before compaction
 	maxProbeSet    = 32   // matched attack paths kept per actor for campaigns
 	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
+	maxPageSizes   = 4096 // size buckets of the page-size histogram
 	maxConfirms    = 4    // confirm checks per pattern and field
 	confirmSpan    = 1024 // bytes either side of a match a confirm check sees
 	rateAfter      = 8    // requests after which an actor's crawl rate is tracked
@@ -42,6 +43,11 @@ type Engine struct {
 	actors      map[netip.Prefix]*actorState
 	requests    int64
 	allowlisted int64
+	// pageSizes histograms the sizes of 2xx answers to page requests (in
+	// 16-byte buckets), to tell a served secret from a single-page app's
+	// catch-all index.html.
+	pageSizes map[int64]int64
+	pages     int64
 
 	// Per-record scratch space, reused so the benign path does not allocate.
 	pbuf, qbuf, rbuf []byte
@@ -92,6 +98,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		seed:      maphash.MakeSeed(),
 		actors:    make(map[netip.Prefix]*actorState),
 		uaCache:   make(map[string]*uaInfo),
+		pageSizes: make(map[int64]int64),
 	}
 	for _, s := range cfg.Allow.UserAgents {
 		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
@@ -268,6 +275,14 @@ func (e *Engine) Observe(r *record.Record) {
 		burst = st.rate.add(t)*2 >= int64(e.cfg.CrawlRequestsPerMinute)
 	}
 
+	if !any && status >= 200 && status < 300 && r.Bytes > 0 && !static {
+		k := r.Bytes / 16
+		if _, ok := e.pageSizes[k]; ok || len(e.pageSizes) < maxPageSizes {
+			e.pageSizes[k]++
+			e.pages++
+		}
+	}
+
 	if !any && !probeFail && !burst && st.rich == nil {
 		return // the cheap, common case: nothing to remember beyond counters
 	}
@@ -346,6 +361,7 @@ func (e *Engine) Observe(r *record.Record) {
 	if attack {
 		if success {
 			rs.successes++
+			rs.successSizes = appendSize(rs.successSizes, r.Bytes)
 		}
 		rs.addProbe(npath)
 	}

@@ -87,7 +87,11 @@ func (e *Engine) actorEvidence(key netip.Prefix, st *actorState, hits, weakHits 
 	if a.Hits == nil {
 		a.Hits = []evidence.Hit{}
 	}
-	finishActor(&a, rs.successes)
+	successes := rs.successes
+	if e.catchAll(successes, rs.successSizes) {
+		successes = 0
+	}
+	finishActor(&a, successes)
 	return a
 }
 
@@ -141,6 +145,42 @@ func catOrder(c evidence.Category) int {
 	return len(evidence.Categories)
 }
 
+// catchAll reports whether 2xx answers to attack requests look like the
+// site's ordinary page rather than what was asked for: several distinct
+// files all answered with one size, or every size within 2% of sizes that
+// make up at least a tenth of the chunk's 2xx page answers (a single-page
+// app answers every unknown path with its index.html).
+func (e *Engine) catchAll(n int64, sizes []int64) bool {
+	if n == 0 || len(sizes) == 0 {
+		return false
+	}
+	if n >= 2 && len(sizes) == 1 {
+		return true
+	}
+	if e.pages < 20 || len(sizes) >= 4 {
+		return false
+	}
+	for _, s := range sizes {
+		var near int64
+		lo, hi := (s-s/50)/16, (s+s/50)/16
+		if hi-lo <= 64 {
+			for k := lo; k <= hi; k++ {
+				near += e.pageSizes[k]
+			}
+		} else {
+			for k, c := range e.pageSizes {
+				if k >= lo && k <= hi {
+					near += c
+				}
+			}
+		}
+		if near*10 < e.pages {
+			return false
+		}
+	}
+	return true
+}
+
 // evaluate applies the thresholds to an actor's rule state.
 func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 	rs := st.rich
@@ -177,7 +217,7 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 		switch id {
 		case rSensitive:
 			d := r.distinct()
-			catchAll := r.leaks >= 2 && len(r.leakSizes) == 1
+			catchAll := e.catchAll(r.leaks, r.leakSizes)
 			leak := r.leaks > 0 && !catchAll
 			sev := info.sev
 			reason := fmt.Sprintf("requested %s distinct sensitive file%s, e.g. %s (threshold %d)",
@@ -187,7 +227,7 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 				sev = evidence.High
 				reason += fmt.Sprintf("; %d answered 2xx with a body: a possible leak, check what was served", r.leaks)
 			case catchAll:
-				reason += fmt.Sprintf("; all %d 2xx answers had the same size (%d bytes), likely a catch-all page rather than the files", r.leaks, r.leakSizes[0])
+				reason += fmt.Sprintf("; %d answered 2xx, but with the size of the site's usual page (%d bytes), likely a catch-all page rather than the file", r.leaks, r.leakSizes[0])
 			}
 			add(d >= cfg.SensitiveFiles || leak, id, sev, r.count, reason+claimed, r.samples)
 		case rWordPress:
@@ -212,7 +252,7 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 			sev := info.sev
 			d := r.distinct()
 			reason := fmt.Sprintf("requested %d known webshell/backdoor path%s, e.g. %s", d, plural(d), example)
-			if r.leaks > 0 && !(r.leaks >= 2 && len(r.leakSizes) == 1) {
+			if r.leaks > 0 && !e.catchAll(r.leaks, r.leakSizes) {
 				sev = evidence.Critical
 				reason += fmt.Sprintf("; %d answered 2xx with a body: a backdoor may be installed", r.leaks)
 			}
@@ -229,10 +269,14 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 			} else {
 				reason += fmt.Sprintf(" (weak markers only; threshold %d requests)", cfg.PayloadMatches)
 			}
-			if r.leaks > 0 {
+			switch {
+			case r.leaks > 0 && e.catchAll(r.leaks, r.leakSizes):
+				reason += fmt.Sprintf("; %d answered 2xx, with the size of the site's usual page (likely a catch-all page)", r.leaks)
+			case r.leaks > 0:
 				reason += fmt.Sprintf("; %d answered 2xx with a body", r.leaks)
 				if id == rTraversal && r.strong > 0 {
 					sev = evidence.Critical
+					reason += ", which may have served the file"
 				}
 			}
 			add(r.strong > 0 || r.count >= int64(cfg.PayloadMatches), id, sev, r.count, reason+claimed, r.samples)

@@ -133,14 +133,15 @@ func (d *distinctSet) count() int {
 
 // richState is the full evidence of an actor that matters.
 type richState struct {
-	rules     [numRules]*ruleState
-	topPaths  topK
-	topUAs    topK
-	probe     window
-	brute     window
-	successes int64
-	claimedUA string   // allowlisted UA the actor claimed, for reasons
-	probeSet  []string // normalised attack paths, for campaigns
+	rules        [numRules]*ruleState
+	topPaths     topK
+	topUAs       topK
+	probe        window
+	brute        window
+	successes    int64
+	successSizes []int64  // distinct sizes of those answers, up to 4
+	claimedUA    string   // allowlisted UA the actor claimed, for reasons
+	probeSet     []string // normalised attack paths, for campaigns
 }
 
 func (rs *richState) rule(id ruleID) *ruleState {
@@ -225,10 +226,13 @@ func (r *ruleState) addPath(h uint64, strong bool) {
 
 func (r *ruleState) distinct() int { return len(r.hashes) }
 
-func (r *ruleState) addLeakSize(n int64) {
-	if len(r.leakSizes) < 4 && !slices.Contains(r.leakSizes, n) {
-		r.leakSizes = append(r.leakSizes, n)
+func (r *ruleState) addLeakSize(n int64) { r.leakSizes = appendSize(r.leakSizes, n) }
+
+func appendSize(s []int64, n int64) []int64 {
+	if len(s) < 4 && !slices.Contains(s, n) {
+		s = append(s, n)
 	}
+	return s
 }
 
 // sample keeps the first few matching requests; samples are per rule, so
