@@ -313,7 +313,7 @@ func (e *Engine) Observe(r *record.Record) {
 		return
 	}
 	success := status >= 200 && status < 300 && r.Bytes > 0
-	attack := false
+	attack, targetSuccess := false, false
 	for id := ruleID(0); id < numRules; id++ {
 		f := e.found[id]
 		if !f.hit || id == rLogin {
@@ -349,9 +349,14 @@ func (e *Engine) Observe(r *record.Record) {
 		if rules[id].kind == kindPresence {
 			rst.addPath(maphash.String(e.seed, npath), f.strong)
 		}
-		if success {
+		// A 2xx says something only when the payload was in the target:
+		// a page answers whatever user agent asked for it.
+		if success && f.field&(fPath|fQuery) != 0 {
 			rst.leaks++
 			rst.addLeakSize(r.Bytes)
+			if id != rScannerUA && id != rBadRequest {
+				targetSuccess = true
+			}
 		}
 		rst.sample(r, npath, f.marker)
 		if id != rScannerUA && id != rBadRequest && id != rCrawl && id != rProbing {
@@ -359,7 +364,7 @@ func (e *Engine) Observe(r *record.Record) {
 		}
 	}
 	if attack {
-		if success {
+		if targetSuccess {
 			rs.successes++
 			rs.successSizes = appendSize(rs.successSizes, r.Bytes)
 		}
@@ -413,7 +418,11 @@ func (e *Engine) scanField(text string, fl field) bool {
 		}
 		f := &e.found[p.rule]
 		if !f.hit || (p.strong && !f.strong) {
-			*f = found{hit: true, strong: p.strong || f.strong, marker: p.text, field: fl}
+			marker := p.text
+			if p.label != "" {
+				marker = p.label
+			}
+			*f = found{hit: true, strong: p.strong || f.strong, marker: marker, field: fl}
 		}
 		any = true
 	}

@@ -92,7 +92,8 @@ type pattern struct {
 	fields  field
 	pos     position
 	strong  bool                   // fires the rule on its own
-	confirm func(text string) bool // extra check on the whole normalised field
+	confirm func(text string) bool // extra check on the text around the match
+	label   string                 // marker shown in reasons when text alone says little
 }
 
 func pats(rule ruleID, fields field, pos position, strong bool, texts ...string) []pattern {
@@ -204,7 +205,8 @@ func allPatterns() []pattern {
 		"/cmd.asp", "/shell.asp", "/simple-backdoor.php", "/wp-shell.php", "/leaf.php", "/marijuana.php",
 		"/shell20.php", "/1337.php")...)
 	p = append(p, pattern{text: "/wp-content/uploads/", rule: rWebshell, fields: fPath, strong: true,
-		confirm: func(s string) bool { return strings.HasSuffix(s, ".php") || strings.HasSuffix(s, ".phtml") }})
+		confirm: func(s string) bool { return strings.HasSuffix(s, ".php") || strings.HasSuffix(s, ".phtml") },
+		label:   "PHP file under /wp-content/uploads/"})
 
 	// Path traversal.
 	p = append(p, pats(rTraversal, fTarget|fRef, anywhere, true,
@@ -222,11 +224,11 @@ func allPatterns() []pattern {
 		"sleep(", "char(", "chr(", "concat(", "substr(", "substring(", "upper(", "hex(", "md5(", ",null",
 		"distinct(", "/**/", "group_concat(", "ascii(", "'--", "';", "0x7e", "cast(")...)
 	p = append(p, pattern{text: "union", rule: rSQLi, fields: fQuery | fPath | fUA | fRef, strong: true,
-		confirm: reUnionSelect.MatchString})
+		confirm: reUnionSelect.MatchString, label: "union select"})
 	p = append(p, pattern{text: "select", rule: rSQLi, fields: fQuery | fUA | fRef, strong: true,
-		confirm: reSelectFrom.MatchString})
-	p = append(p, pattern{text: "'", rule: rSQLi, fields: fQuery, strong: true, confirm: reSQLTaut.MatchString})
-	p = append(p, pattern{text: "\"", rule: rSQLi, fields: fQuery, strong: true, confirm: reSQLTaut.MatchString})
+		confirm: reSelectFrom.MatchString, label: "select ... from after a quote"})
+	p = append(p, pattern{text: "'", rule: rSQLi, fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (' or 'x'='x)"})
+	p = append(p, pattern{text: "\"", rule: rSQLi, fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (\" or \"x\"=\"x)"})
 
 	// Cross-site scripting.
 	p = append(p, pats(rXSS, fTarget|fRef|fUA, anywhere, true,
@@ -235,7 +237,7 @@ func allPatterns() []pattern {
 	p = append(p, pats(rXSS, fTarget, anywhere, false, "alert(", "prompt(", "confirm(", "<img", "\"><", "'><", "eval(")...)
 
 	// Log4Shell: "${" is confirmed by de-obfuscating lookups.
-	p = append(p, pattern{text: "${", rule: rLog4Shell, fields: fAll, strong: true, confirm: confirmJNDI})
+	p = append(p, pattern{text: "${", rule: rLog4Shell, fields: fAll, strong: true, confirm: confirmJNDI, label: "${...} lookup hiding jndi:"})
 	p = append(p, pats(rLog4Shell, fAll, anywhere, true, "jndi:ldap", "jndi:rmi", "jndi:dns")...)
 
 	// Other known exploits: payloads and exploit-only paths.
@@ -259,8 +261,8 @@ func allPatterns() []pattern {
 		"/apply.cgi", "/picsdesc.xml", "/ctrlt/deviceupgrade")...)
 	p = append(p, pats(rCVE, fQuery|fUA|fRef, anywhere, false,
 		"wget ", "curl ", "whoami", "$(", "cmd=", "exec(", "system(", "passthru(", "shell_exec(", "base64_decode(", "nslookup ")...)
-	p = append(p, pattern{text: "=http", rule: rCVE, fields: fQuery, strong: true, confirm: reRFI.MatchString})
-	p = append(p, pattern{text: "=ftp", rule: rCVE, fields: fQuery, strong: true, confirm: reRFI.MatchString})
+	p = append(p, pattern{text: "=http", rule: rCVE, fields: fQuery, strong: true, confirm: reRFI.MatchString, label: "remote file inclusion URL"})
+	p = append(p, pattern{text: "=ftp", rule: rCVE, fields: fQuery, strong: true, confirm: reRFI.MatchString, label: "remote file inclusion URL"})
 
 	// Attack tools that name themselves in the user agent.
 	p = append(p, pats(rScannerUA, fUA, anywhere, true,
