@@ -39,6 +39,20 @@ e2e:
 run:
 	$(GO) run ./cmd/logsift analyze examples/access-logs.csv
 
+# Every Fuzz target in the module, FUZZTIME each (`make fuzz FUZZTIME=10m`).
+# Plain `go test` (and so `make test`) already runs their seed corpora.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+# Micro-benchmarks (parsers, rules, parse+rules); whole runs: scripts/bench-runs.sh.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/logformat ./internal/detect ./internal/pipeline
+
 # Lambda bootstrap binaries, as `sam build` builds them (linux/arm64).
 define lambda_target
 build-$(1):
