@@ -1,0 +1,327 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/logsift/logsift/internal/bedrocktest"
+	"github.com/logsift/logsift/internal/pipeline"
+	"github.com/logsift/logsift/internal/report"
+)
+
+// These tests run the real bootstrap binaries of functions/ through the real state machine, with
+// the Bedrock test server standing in for the model.
+
+const runTimeout = 90 * time.Second
+
+func pipelineStack(t *testing.T, model *bedrocktest.Server) *stack {
+	t.Cleanup(model.Close)
+	return deploy(t, stackOptions{env: []string{"AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + model.URL}})
+}
+
+// email is an SNS notification as an SQS subscriber without raw delivery receives it; the envelope
+// keeps the subject, which raw delivery drops.
+type email struct {
+	Subject string `json:"Subject"`
+	Message string `json:"Message"`
+}
+
+func (st *stack) emails(want int, d time.Duration) []email {
+	st.t.Helper()
+	var out []email
+	for _, body := range st.receive(st.mailQueue, want, d) {
+		var m email
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			st.t.Fatalf("SNS envelope: %v\n%s", err, body)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// executionState is the final state of a successful run, as the ASL shapes it.
+type executionState struct {
+	Source    pipeline.SourceRef       `json:"source"`
+	Parse     pipeline.ParseOutput     `json:"parse"`
+	Chunks    []pipeline.AnalyzeOutput `json:"chunks"`
+	Aggregate pipeline.AggregateOutput `json:"aggregate"`
+	Notify    pipeline.NotifyOutput    `json:"notify"`
+}
+
+func (st *stack) finalState(out string) executionState {
+	st.t.Helper()
+	var s executionState
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		st.t.Fatalf("execution output: %v\n%s", err, out)
+	}
+	return s
+}
+
+func (st *stack) report(key string) *report.Report {
+	st.t.Helper()
+	obj, err := st.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &st.bucket, Key: &key})
+	if err != nil {
+		st.t.Fatalf("report %s: %v", key, err)
+	}
+	defer obj.Body.Close()
+	b, err := io.ReadAll(obj.Body)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		st.t.Fatalf("report %s: %v", key, err)
+	}
+	return &r
+}
+
+// checkSmallStates enforces the design rule that only keys and small summaries pass between
+// states: Step Functions caps each at 256 KiB and the error cannot be caught.
+func (st *stack) checkSmallStates(arn string) {
+	st.t.Helper()
+	const limit = 16 << 10
+	for name, outs := range st.stateOutputs(arn) {
+		for _, o := range outs {
+			if len(o) > limit {
+				st.t.Errorf("state %s output is %d bytes (> %d): %.300s", name, len(o), limit, o)
+			}
+		}
+	}
+}
+
+// checkEmailNames checks that a report email names every attacker and no visitor who only browsed.
+func checkEmailNames(t *testing.T, m email, fx fixture) {
+	t.Helper()
+	if m.Subject == "" || len(m.Subject) > 100 {
+		t.Errorf("subject %q: want 1..100 characters", m.Subject)
+	}
+	for _, ip := range fx.attackers {
+		if !strings.Contains(m.Message, ip) {
+			t.Errorf("email does not name attacker %s:\n%s", ip, m.Message)
+		}
+	}
+	for _, ip := range fx.benign {
+		if strings.Contains(m.Message, ip) {
+			t.Errorf("email names %s, who only browsed:\n%s", ip, m.Message)
+		}
+	}
+}
+
+// checkFindings checks that the report flags every attacker and no visitor who only browsed.
+func checkFindings(t *testing.T, r *report.Report, fx fixture) {
+	t.Helper()
+	var actors []string
+	for _, f := range r.Findings {
+		actors = append(actors, strings.TrimSuffix(f.Actor, "/32"))
+	}
+	for _, ip := range fx.attackers {
+		if !slices.Contains(actors, ip) {
+			t.Errorf("report has no finding for attacker %s; findings: %v", ip, actors)
+		}
+	}
+	for _, ip := range fx.benign {
+		if slices.Contains(actors, ip) {
+			t.Errorf("report flags %s, who only browsed", ip)
+		}
+	}
+}
+
+// TestPipelineReportsOnce uploads a log, expects one email naming its attackers and a report in
+// S3 classified by the model, then delivers the same event again and expects no second email.
+func TestPipelineReportsOnce(t *testing.T) {
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	st := pipelineStack(t, model)
+	fx := makeFixture()
+	ev := st.upload("uploads/access.log", fx.log)
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	st.checkSmallStates(*out.ExecutionArn)
+	final := st.finalState(*out.Output)
+	if final.Parse.Format != "combined" || final.Parse.Rows != int64(strings.Count(string(fx.log), "\n")) || final.Parse.Rejected != 0 {
+		t.Errorf("parse: format %q rows %d rejected %d; want combined, %d, 0",
+			final.Parse.Format, final.Parse.Rows, final.Parse.Rejected, strings.Count(string(fx.log), "\n"))
+	}
+	if !final.Notify.Sent {
+		t.Errorf("notify: %+v", final.Notify)
+	}
+	if final.Aggregate.Suspicious < len(fx.attackers) {
+		t.Errorf("aggregate: %d suspicious actors, the file has %d attackers", final.Aggregate.Suspicious, len(fx.attackers))
+	}
+
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+	t.Logf("email subject: %s", mails[0].Subject)
+
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	tpl, err := loadTemplate(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelID := tpl.parameterDefaults()["BedrockModelId"]
+	if rep.Analysis.ModelUnavailable || rep.Analysis.Analyzer != modelID {
+		t.Errorf("analysis: analyzer %q unavailable=%v; want %q available", rep.Analysis.Analyzer, rep.Analysis.ModelUnavailable, modelID)
+	}
+	reqs := model.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("the model was never called")
+	}
+	for _, r := range reqs {
+		if r.ModelID != modelID {
+			t.Errorf("model called with %q, the template configures %q", r.ModelID, modelID)
+		}
+	}
+	byModel := 0
+	for _, f := range rep.Findings {
+		if f.VerdictSource == "model" {
+			byModel++
+		}
+	}
+	if byModel == 0 {
+		t.Errorf("no finding was classified by the model")
+	}
+	for _, k := range []string{final.Aggregate.Report.HTML, final.Aggregate.Report.MD, final.Aggregate.Report.Text} {
+		if _, err := st.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &st.bucket, Key: &k}); err != nil {
+			t.Errorf("report %q: %v", k, err)
+		}
+	}
+
+	// EventBridge delivers at least once: the same event again sends nothing.
+	again := st.execute(ev, runTimeout)
+	if again.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("second run: %s; history:\n%s", again.Status, st.history(*again.ExecutionArn))
+	}
+	if _, ok := st.stateOutputs(*again.ExecutionArn)["AlreadyReported"]; !ok {
+		t.Errorf("second run did not stop at AlreadyReported; history:\n%s", st.history(*again.ExecutionArn))
+	}
+	if more := st.emails(1, 3*time.Second); len(more) != 0 {
+		t.Errorf("second run sent %d more emails: %q", len(more), more[0].Subject)
+	}
+}
+
+// TestPipelineNotALog uploads something that is no log: the execution fails and the failure
+// email names the file, the stage and the reason.
+func TestPipelineNotALog(t *testing.T) {
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	st := pipelineStack(t, model)
+	key := "uploads/meeting-notes.txt"
+	ev := st.upload(key, []byte(strings.Repeat("Agenda: quarterly planning, hiring, the new office.\nAction items follow.\n", 40)))
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusFailed {
+		t.Fatalf("status %s, want FAILED; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	if out.Error == nil || *out.Error == "" || out.Cause == nil || !strings.Contains(*out.Cause, "meeting-notes.txt") {
+		t.Errorf("execution error %v cause %v: want the stage's error naming the file", deref(out.Error), deref(out.Cause))
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1 failure notice", len(mails))
+	}
+	m := mails[0]
+	t.Logf("failure email: %s\n%s", m.Subject, m.Message)
+	if !strings.Contains(m.Subject+m.Message, "Parse") {
+		t.Errorf("failure email does not name the stage (Parse):\n%s\n%s", m.Subject, m.Message)
+	}
+	if !strings.Contains(m.Message, key) {
+		t.Errorf("failure email does not name the file %s:\n%s", key, m.Message)
+	}
+	if !strings.Contains(m.Message, "not a log") {
+		t.Errorf("failure email does not give the reason (not a log):\n%s", m.Message)
+	}
+	if got := len(model.Requests()); got != 0 {
+		t.Errorf("the model was called %d times for a file that is no log", got)
+	}
+}
+
+// TestPipelineModelThrottledThenAnswers throttles the model twice: the report is the model's as
+// usual. The log is uploaded gzip-compressed.
+func TestPipelineModelThrottledThenAnswers(t *testing.T) {
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	model.Push(bedrocktest.Throttle(), bedrocktest.Throttle())
+	st := pipelineStack(t, model)
+	fx := makeFixture()
+	ev := st.upload("uploads/access.log.gz", gzipped(fx.log))
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	final := st.finalState(*out.Output)
+	if !final.Parse.Gzip {
+		t.Errorf("parse did not see gzip: %+v", final.Parse)
+	}
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	if rep.Analysis.ModelUnavailable {
+		t.Errorf("model marked unavailable after two throttles: %v", rep.Analysis.Notes)
+	}
+	if model.Pending() != 0 {
+		t.Errorf("%d scripted throttles left unused", model.Pending())
+	}
+	if n := len(model.Requests()); n < 3 {
+		t.Errorf("model saw %d requests, want the 2 throttled ones and at least one answered", n)
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+}
+
+// TestPipelineModelDown fails every model call: the report still goes out, from the rules, and
+// says that the model was unavailable.
+func TestPipelineModelDown(t *testing.T) {
+	model := bedrocktest.NewServer(bedrocktest.AlwaysError("InternalServerException", "internal error"))
+	st := pipelineStack(t, model)
+	fx := makeFixture()
+	ev := st.upload("uploads/access.csv.log", fx.log)
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	final := st.finalState(*out.Output)
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	if !rep.Analysis.ModelUnavailable {
+		t.Errorf("report does not say the model was unavailable: %+v", rep.Analysis)
+	}
+	for _, f := range rep.Findings {
+		if f.VerdictSource != "rules" {
+			t.Errorf("finding %s classified by %q with the model down", f.Actor, f.VerdictSource)
+		}
+	}
+	if len(model.Requests()) == 0 {
+		t.Error("the model was never tried")
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+	if !strings.Contains(strings.ToLower(mails[0].Message), "unavailable") {
+		t.Errorf("email does not say the model was unavailable:\n%s", mails[0].Message)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
