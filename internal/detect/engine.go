@@ -340,6 +340,7 @@ func (e *Engine) Observe(r *record.Record) {
 		}
 		rst := rs.rule(id)
 		rst.count++
+		rst.fields |= f.field
 		if f.strong {
 			rst.strong++
 		}

@@ -263,7 +263,8 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 			if r.count == 1 {
 				verb = " carries"
 			}
-			reason := fmt.Sprintf("%d request%s %s payloads (marker %q), e.g. %s", r.count, verb, info.what, r.marker, example)
+			reason := fmt.Sprintf("%d request%s %s payloads in the %s (marker %q), e.g. %s", r.count, verb, info.what,
+				fieldNames(r.fields), r.marker, example)
 			if r.strong > 0 {
 				reason += fmt.Sprintf("; %d with a strong marker, which fires on one request", r.strong)
 			} else {
@@ -329,6 +330,22 @@ func probeSamples(rs *richState) []evidence.Sample {
 		return r.samples
 	}
 	return nil
+}
+
+func fieldNames(f field) string {
+	var out []string
+	for _, x := range []struct {
+		f    field
+		name string
+	}{{fPath, "path"}, {fQuery, "query"}, {fUA, "user agent"}, {fRef, "referer"}} {
+		if f&x.f != 0 {
+			out = append(out, x.name)
+		}
+	}
+	if len(out) == 0 {
+		return "request"
+	}
+	return strings.Join(out, " and ")
 }
 
 func exampleOf(r *ruleState) string {

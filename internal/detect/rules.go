@@ -237,7 +237,7 @@ func allPatterns() []pattern {
 	p = append(p, pats(rXSS, fTarget, anywhere, false, "alert(", "prompt(", "confirm(", "<img", "\"><", "'><", "eval(")...)
 
 	// Log4Shell: "${" is confirmed by de-obfuscating lookups.
-	p = append(p, pattern{text: "${", rule: rLog4Shell, fields: fAll, strong: true, confirm: confirmJNDI, label: "${...} lookup hiding jndi:"})
+	p = append(p, pattern{text: "${", rule: rLog4Shell, fields: fAll, strong: true, confirm: confirmJNDI, label: "${...jndi:...} lookup"})
 	p = append(p, pats(rLog4Shell, fAll, anywhere, true, "jndi:ldap", "jndi:rmi", "jndi:dns")...)
 
 	// Other known exploits: payloads and exploit-only paths.

@@ -206,6 +206,7 @@ type ruleState struct {
 	leaks     int64
 	leakSizes []int64 // distinct sizes of 2xx answers, up to 4
 	marker    string
+	fields    field // where the markers were found
 	samples   []evidence.Sample
 }
 
