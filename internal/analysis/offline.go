@@ -746,6 +746,24 @@ func (o Offline) Recommend(ctx context.Context, in RecommendInput) (RecommendRes
 			pathCats)
 	}
 
+	// Campaigns sharing an odd user agent: the header itself is a cheap match
+	// that also catches the addresses not seen yet.
+	uaRules := 0
+	for _, c := range in.Campaigns {
+		if c.Kind != "shared-user-agent" || c.Severity < evidence.Medium || strings.TrimSpace(c.Key) == "" || uaRules == 3 {
+			continue
+		}
+		uaRules++
+		ua := Sanitize(c.Key, 200)
+		cats := slices.Clone(c.Categories)
+		offlineSortCategories(cats)
+		r := offlineRec{52, Recommendation{Kind: ActionWAFCustom,
+			Title:      "Add a custom rule that blocks the user agent shared by " + offlinePlural(int64(len(c.Actors)), "address", "addresses"),
+			Detail:     fmt.Sprintf("Match the User-Agent header exactly (no transformation) against %q and block. %s used it for %s. Check first that no client you want sends the same string.", ua, offlinePlural(int64(len(c.Actors)), "address", "addresses"), offlinePlural(c.Requests, "request", "requests")),
+			Categories: cats, Actors: firstActors(c.Actors, 50), Source: "rules"}}
+		recs = append(recs, r)
+	}
+
 	// 5. Application and hosting.
 	if v.has(evidence.SensitiveFiles) && len(v.exposed) == 0 {
 		add(45, ActionApp, "Keep secrets and repository metadata out of the web root and build output",
@@ -812,4 +830,8 @@ var offlineCatName = map[evidence.Category]string{
 	evidence.AggressiveCrawl: "crawling",
 	evidence.BruteForce:      "brute-force",
 	evidence.BadRequest:      "malformed",
+}
+
+func firstActors(xs []string, n int) []string {
+	return slices.Clone(xs[:min(len(xs), n)])
 }

@@ -241,3 +241,25 @@ func TestOfflineCanceled(t *testing.T) {
 		t.Error("Recommend ignored a canceled context")
 	}
 }
+
+func TestOfflineRecommendCampaignUA(t *testing.T) {
+	actors := []evidence.Actor{
+		offActor("192.0.2.1", 4, time.Minute, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 404, "Odd/1.0"))),
+		offActor("192.0.2.2", 4, time.Minute, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 404, "Odd/1.0"))),
+	}
+	c := evidence.Campaign{Kind: "shared-user-agent", Key: "Odd/1.0", Actors: []string{"192.0.2.1", "192.0.2.2"},
+		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 8, Severity: evidence.Medium}
+	res, err := Offline{}.Recommend(context.Background(), RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := offFind(res.Recommendations, "user agent shared")
+	if r == nil || !strings.Contains(r.Detail, `"Odd/1.0"`) || len(r.Actors) != 2 || r.Kind != ActionWAFCustom {
+		t.Fatalf("campaign UA rule: %+v", r)
+	}
+	c.Severity = evidence.Low
+	res, _ = Offline{}.Recommend(context.Background(), RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
+	if offFind(res.Recommendations, "user agent shared") != nil {
+		t.Error("low-severity campaign got a blocking rule")
+	}
+}

@@ -116,7 +116,7 @@ func finding(a *evidence.Actor, verdicts map[string]analysis.Verdict) Finding {
 	if !ok {
 		return f
 	}
-	f.Severity = max(f.Severity, v.Severity)
+	f.Severity = max(f.Severity, min(v.Severity, evidence.Critical))
 	for _, c := range v.Categories {
 		if c.Valid() && !slices.Contains(f.Categories, c) {
 			f.Categories = append(f.Categories, c)

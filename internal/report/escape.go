@@ -89,10 +89,10 @@ func cut(s string, limit int) string {
 	return s[:n] + ell
 }
 
-// mdText escapes cleaned text for Markdown prose: every ASCII punctuation
-// character that Markdown or GFM gives meaning to is backslash-escaped, and
-// URLs and e-mail addresses are defanged (hxxp, [:], [.], [@]) so that GFM's
-// autolinking cannot turn them into links.
+// mdText escapes cleaned text for Markdown prose: the characters that start
+// links, images, HTML, emphasis, code, tables, headings and math are
+// backslash-escaped, and URLs and e-mail addresses are defanged (scheme[:]//,
+// www[.], [@]) so that GFM's autolinking cannot turn them into links.
 func mdText(s string, limit int) string {
 	s = clean(s, limit)
 	s = defang(s)
