@@ -99,6 +99,12 @@ var _ analysis.Analyzer = (*Analyzer)(nil)
 // the recommendations when the model cannot; nil means verdicts built from the
 // evidence alone and no recommendations.
 func New(c Client, o Options, fallback analysis.Analyzer) *Analyzer {
+	if o.Region == "" {
+		// For the messages: the region the SDK client really calls.
+		if rc, ok := c.(*bedrockruntime.Client); ok {
+			o.Region = rc.Options().Region
+		}
+	}
 	o.defaults()
 	return &Analyzer{c: c, opt: o, fallback: fallback}
 }

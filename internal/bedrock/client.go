@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -154,6 +155,20 @@ func (a *Analyzer) classifyErr(err error) (errKind, string) {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return kindOther, fmt.Sprintf("the model call timed out after %s", a.opt.CallTimeout)
+	}
+	if errors.Is(err, errInvalidAnswer) {
+		return kindOther, analysis.Sanitize(err.Error(), 300)
+	}
+	if ae != nil {
+		return kindOther, fmt.Sprintf("the model call failed after retries: %s: %s", ae.ErrorCode(), analysis.Sanitize(ae.ErrorMessage(), 200))
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return kindOther, "could not resolve the Bedrock endpoint " + analysis.Sanitize(dnsErr.Name, 100)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return kindOther, "could not reach the Bedrock endpoint: " + analysis.Sanitize(opErr.Err.Error(), 100)
 	}
 	return kindOther, "the model call failed: " + analysis.Sanitize(err.Error(), 300)
 }
