@@ -361,6 +361,22 @@ func TestCatchAllPage(t *testing.T) {
 	if h := hitFor(b, evidence.SensitiveFiles); h == nil || h.Severity != evidence.High || !strings.Contains(h.Reason, "possible leak") {
 		t.Errorf("real leak not reported: %+v", b)
 	}
+	// WordPress probes a catch-all page answers 200 are probes all the same;
+	// a WordPress site's own login page of another size is not.
+	wp := slices.Clone(reqs)
+	for i, p := range []string{"/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-includes/wlwmanifest.xml"} {
+		wp = append(wp, req{ip: attacker, at: time.Duration(i) * time.Second, target: p, status: 200, bytes: 1502})
+		wp = append(wp, req{ip: "192.0.2.78", at: time.Duration(i) * time.Second, target: p, status: 200, bytes: 4800 + int64(i)*900})
+	}
+	c = run(t, Config{}, wp)
+	a, _ = find(c, attacker)
+	if h := hitFor(a, evidence.WordPressScan); h == nil || !strings.Contains(h.Reason, "catch-all") {
+		t.Errorf("WordPress scan answered by a catch-all page not reported: %+v", a)
+	}
+	if b, _ := find(c, "192.0.2.78"); b != nil {
+		t.Errorf("WordPress user reported: %+v", b)
+	}
+
 	// a huge size must not make the check slow
 	huge := append(slices.Clone(reqs), req{ip: attacker, target: "/.env", status: 200, bytes: 1 << 50})
 	run(t, Config{}, huge)

@@ -326,12 +326,25 @@ func (e *Engine) Observe(r *record.Record) {
 		case rWordPress, rAdmin, rTech:
 			// Only failures count: a site's own WordPress or admin panel
 			// answers, probes for what is not there fail. Crawlers that
-			// follow links to such paths are exempt.
-			if !failing || static || ua.allowedAs != "" {
+			// follow links to such paths are exempt. 2xx answers are kept
+			// aside: if they turn out to be a single-page app's catch-all
+			// page, they were failures too (see evaluate).
+			if static || ua.allowedAs != "" {
 				continue
 			}
 			if id != rWordPress && e.found[rWordPress].hit {
 				continue // wp-admin is WordPress, not a generic admin panel
+			}
+			if !failing {
+				if success {
+					rst := rs.rule(id)
+					rst.addOK(maphash.String(e.seed, npath), f.strong, r.Bytes)
+					if rst.marker == "" {
+						rst.marker = f.marker
+					}
+					rst.sample(r, npath, f.marker)
+				}
+				continue
 			}
 		case rSensitive, rWebshell:
 			if static {

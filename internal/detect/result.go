@@ -209,11 +209,27 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 	}
 	for id := ruleID(0); id < numRules; id++ {
 		r := rs.rules[id]
-		if r == nil || r.count == 0 || id == rLogin || id == rBrute {
+		if r == nil || (r.count == 0 && r.okCount == 0) || id == rLogin || id == rBrute {
 			continue
 		}
 		info := rules[id]
 		example := exampleOf(r)
+		caught := ""
+		if r.okCount > 0 {
+			if !e.catchAll(r.okCount, r.okSizes) {
+				if r.count == 0 {
+					continue // the site serves these paths: not a probe
+				}
+			} else {
+				// Copy, so Result stays repeatable.
+				c := *r
+				c.hashes = append(slices.Clip(r.hashes), r.okHashes...)
+				c.strongN += r.okStrong
+				c.count += r.okCount
+				r = &c
+				caught = fmt.Sprintf("; %d answered 2xx with the size of the site's usual page, a catch-all page, so counted as failed", r.okCount)
+			}
+		}
 		switch id {
 		case rSensitive:
 			d := r.distinct()
@@ -233,8 +249,8 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 		case rWordPress:
 			d := r.distinct()
 			add(d >= cfg.WordPressPaths, id, info.sev, r.count,
-				fmt.Sprintf("requested %s distinct WordPress path%s that failed, e.g. %s (threshold %d)",
-					countStr(d, r.overflow), plural(d), example, cfg.WordPressPaths), r.samples)
+				fmt.Sprintf("requested %s distinct WordPress path%s that failed, e.g. %s (threshold %d)%s",
+					countStr(d, r.overflow), plural(d), example, cfg.WordPressPaths, caught), r.samples)
 		case rAdmin, rTech:
 			d := r.distinct()
 			th := cfg.AdminPaths
@@ -247,7 +263,7 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 			} else {
 				reason += fmt.Sprintf(" (threshold %d)", th)
 			}
-			add(r.strongN > 0 || d >= th, id, info.sev, r.count, reason, r.samples)
+			add(r.strongN > 0 || d >= th, id, info.sev, r.count, reason+caught, r.samples)
 		case rWebshell:
 			sev := info.sev
 			d := r.distinct()

@@ -207,7 +207,13 @@ type ruleState struct {
 	leakSizes []int64 // distinct sizes of 2xx answers, up to 4
 	marker    string
 	fields    field // where the markers were found
-	samples   []evidence.Sample
+	// 2xx answers to presence probes, counted only if they look like a
+	// catch-all page.
+	okCount  int64
+	okHashes []uint64
+	okStrong int
+	okSizes  []int64
+	samples  []evidence.Sample
 }
 
 // addPath counts a distinct path for presence rules.
@@ -226,6 +232,17 @@ func (r *ruleState) addPath(h uint64, strong bool) {
 }
 
 func (r *ruleState) distinct() int { return len(r.hashes) }
+
+func (r *ruleState) addOK(h uint64, strong bool, size int64) {
+	r.okCount++
+	r.okSizes = appendSize(r.okSizes, size)
+	if len(r.okHashes) < maxRuleHashes && !slices.Contains(r.okHashes, h) && !slices.Contains(r.hashes, h) {
+		r.okHashes = append(r.okHashes, h)
+		if strong {
+			r.okStrong++
+		}
+	}
+}
 
 func (r *ruleState) addLeakSize(n int64) { r.leakSizes = appendSize(r.leakSizes, n) }
 
