@@ -317,6 +317,12 @@ func (p *w3cParser) parseRow(lb *lineBuf, rec *record.Record) (result, string) {
 	f.path = dec(f.rawPath)
 	f.rawQuery = dash(lb, get(c.query))
 	f.query = dec(f.rawQuery)
+	if p.amplify {
+		// Raw means as the client sent it: the backslashes are the CSV
+		// export's escaping, not part of the request.
+		f.rawPath = lb.unbackslash(f.rawPath)
+		f.rawQuery = lb.unbackslash(f.rawQuery)
+	}
 	f.referer = dec(dash(lb, get(c.referer)))
 	ua := dash(lb, get(c.ua))
 	if p.amplify {
