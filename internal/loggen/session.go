@@ -64,6 +64,10 @@ func (g *gen) browser(s *session) {
 	h := splitmix64(g.seed ^ uint64(g.rng.Int64N(g.clients)))
 	s.kind = kindBrowser
 	s.ip = g.visitorIP(h)
+	if g.rng.IntN(50) == 0 {
+		// One of the busy shared addresses: many people, many user agents.
+		s.ip = netip.AddrFrom4(sharedV4[g.rng.IntN(len(sharedV4))])
+	}
 	s.ua = browserUAs[(h>>40)%uint64(len(browserUAs))]
 	s.ios = isIOS(s.ua)
 	s.edge = edges[(h>>48)%uint64(len(edges))]
@@ -99,6 +103,9 @@ func (g *gen) bot(s *session) {
 	s.add(step{method: "GET", a: robots})
 	if g.rng.IntN(2) == 0 {
 		s.add(step{method: "GET", a: sitemap, gap: 500 + g.rng.Int64N(3000)})
+	}
+	if g.rng.IntN(4) == 0 {
+		s.add(step{method: "GET", a: crawlerMisc[g.rng.IntN(len(crawlerMisc))], gap: 500 + g.rng.Int64N(3000)})
 	}
 	for k := 2 + g.rng.IntN(10); k > 0; k-- {
 		a := page(routes[g.rng.IntN(len(routes))])

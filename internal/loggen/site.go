@@ -60,6 +60,8 @@ var (
 	favicon     = asset{"/favicon.ico", 404, "text/html", 548}
 	touchIcons  = []asset{{"/apple-touch-icon.png", 404, "text/html", 548}, {"/apple-touch-icon-precomposed.png", 404, "text/html", 548}}
 	robots      = asset{"/robots.txt", 404, "text/html", 548}
+	crawlerMisc = []asset{{"/ads.txt", 404, "text/html", 548}, {"/.well-known/security.txt", 404, "text/html", 548},
+		{"/humans.txt", 404, "text/html", 548}, {"/feed.xml", 404, "text/html", 548}}
 	sitemap     = asset{"/sitemap.xml", 404, "text/html", 548}
 	typos       = []string{"/pricng", "/abut", "/blog/launch-weeek", "/Pricing", "/docs/getting-startd", "/contact-us", "/singup", "/dashbaord", "/blog/", "/docs/api/v2"}
 	notFoundLen = int64(548)
@@ -122,6 +124,9 @@ var monitors = []struct {
 	{"Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", []string{"216.144.250.150", "69.162.124.226", "63.143.42.244"}},
 	{"Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", []string{"5.172.196.188", "178.255.152.2"}},
 }
+
+// Offices and mobile carriers put many visitors behind one address (NAT).
+var sharedV4 = [][4]byte{{81, 102, 7, 19}, {92, 184, 40, 2}, {176, 12, 200, 77}}
 
 // Invented address blocks for ordinary visitors (none is a documentation range).
 var clientV4 = [][2]byte{
