@@ -144,3 +144,26 @@ func TestSchemasUseSharedEnums(t *testing.T) {
 		}
 	}
 }
+
+func FuzzValidateClassify(f *testing.F) {
+	f.Add([]byte(`{"verdicts":[{"actor":"a","categories":["sqli"],"severity":"high","confidence":0.5,"rationale":"x"}]}`))
+	f.Add([]byte(`{"verdicts":"[1,2,{\"actor\":null}]","observations":[{"actors":[[]]}]}`))
+	f.Add([]byte(`{"verdicts":[{"confidence":1e400}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := ValidateClassify(b)
+		if err != nil {
+			return
+		}
+		for _, v := range a.Verdicts {
+			if v.Confidence < 0 || v.Confidence > 1 || len(v.Rationale) > MaxRationaleLen || v.Severity > evidence.Critical {
+				t.Fatalf("accepted %+v", v)
+			}
+			for _, c := range v.Categories {
+				if !c.Valid() {
+					t.Fatalf("accepted category %q", c)
+				}
+			}
+		}
+		ValidateRecommend(b)
+	})
+}

@@ -135,7 +135,8 @@ func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string
 		v.Source = "model"
 		v.Severity = max(m.Severity, floor.Severity)
 		v.Categories = verifyUnion(floor.Categories, m.Categories)
-		v.Confidence = min(max(v.Confidence, 0), 1)
+		// A low confidence would be a quiet downgrade of a rule finding.
+		v.Confidence = min(max(v.Confidence, floor.Confidence, 0), 1)
 		if strings.TrimSpace(v.Rationale) == "" {
 			v.Rationale = floor.Rationale
 		}
