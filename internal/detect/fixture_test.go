@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/logformat"
+	"github.com/logsift/logsift/internal/loggen"
 	"github.com/logsift/logsift/internal/record"
 )
 
@@ -371,5 +373,59 @@ func TestExampleLog(t *testing.T) {
 				t.Logf("    %s/%s: %s", h.Rule, h.Severity, h.Reason)
 			}
 		}
+	}
+}
+
+// TestGeneratedLogs runs the rules over the project's log generator in every
+// format: no address outside the documentation ranges (where the generator
+// plants its attacks) is reported, and every planted address is.
+func TestGeneratedLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and parses 4 x 60,000 rows")
+	}
+	for _, format := range loggen.Formats {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := loggen.Generate(&buf, loggen.Options{Format: format, Rows: 60000, Seed: 3}); err != nil {
+				t.Fatal(err)
+			}
+			rd, err := logformat.NewReader(&buf, logformat.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _ := NewEngine(DefaultConfig())
+			planted := map[string]bool{}
+			for {
+				r, err := rd.Next()
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						t.Fatal(err)
+					}
+					break
+				}
+				e.Observe(r)
+				if a := record.ActorString(record.Actor(r.Client)); inDocRange(a) {
+					planted[a] = true
+				}
+			}
+			c := e.Result(0)
+			all := append(slices.Clone(c.Suspicious), c.Weak...)
+			reported := map[string]bool{}
+			for _, a := range PromoteCampaigns(all, Campaigns(all)) {
+				if !a.Suspicious() {
+					continue
+				}
+				reported[a.Actor] = true
+				if !inDocRange(a.Actor) {
+					t.Errorf("false positive %s: %v %s", a.Actor, a.Categories, a.Hits[0].Reason)
+				}
+			}
+			for p := range planted {
+				if !reported[p] {
+					t.Errorf("planted attacker %s not reported", p)
+				}
+			}
+			t.Logf("%d requests, %d actors, %d planted, %d reported", c.Requests, c.Actors, len(planted), len(reported))
+		})
 	}
 }
