@@ -195,14 +195,18 @@ func (a *Analyzer) actorJSON(ac *evidence.Actor) string {
 			Reason:   analysis.Sanitize(h.Reason, reasonMax),
 		}
 		for _, s := range spread(h.Samples, a.opt.SamplesPerRule) {
-			ph.Samples = append(ph.Samples, promptSample{
+			ps := promptSample{
 				Line:   s.Line,
 				Time:   fmtTime(s.Time),
 				Method: analysis.Sanitize(s.Method, 16),
 				Target: analysis.Sanitize(s.Target, fm),
 				Status: s.Status,
-				UA:     analysis.Sanitize(s.UA, fm),
-			})
+			}
+			// Most samples repeat the actor's main user agent: say it once.
+			if len(ac.UserAgents) == 0 || s.UA != ac.UserAgents[0].Value {
+				ps.UA = analysis.Sanitize(s.UA, fm)
+			}
+			ph.Samples = append(ph.Samples, ps)
 		}
 		p.Hits = append(p.Hits, ph)
 	}
@@ -241,7 +245,8 @@ func (a *Analyzer) classifyPrompt(nonce string, lines []string, camps []string) 
 	tag := blockTag(nonce)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Classify the %d actors below. Times are UTC. Each line in the block is one actor's evidence as JSON; "+
-		"string values were cut to at most %d bytes and stripped of control characters.\n\n", len(lines), a.opt.FieldMax)
+		"string values were cut to at most %d bytes and stripped of control characters; "+
+		"a sample without \"ua\" has the actor's first user agent.\n\n", len(lines), a.opt.FieldMax)
 	fmt.Fprintf(&b, "<%s id=\"actors\">\n", tag)
 	for _, l := range lines {
 		b.WriteString(l)
