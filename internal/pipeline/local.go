@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/logsift/logsift/internal/detect"
@@ -23,6 +25,10 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	eng, err := detect.NewEngine(s.Detect)
 	if err != nil {
 		return nil, fmt.Errorf("rules config: %w", err)
+	}
+	paths, err = expandPaths(paths)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		input   report.Input
@@ -103,6 +109,46 @@ func (p *progressReader) Read(b []byte) (int, error) {
 		p.fn(p.file, p.read, p.total)
 	}
 	return n, err
+}
+
+// expandPaths replaces each folder with the files under it (hidden files and
+// folders left out, in name order), so that a downloaded bucket of small .gz
+// logs makes one report.
+func expandPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		n := len(out)
+		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if q != p && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				out = append(out, q)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("%s: folder holds no files", p)
+		}
+	}
+	return out, nil
 }
 
 func contains(ss []string, s string) bool {

@@ -1,15 +1,18 @@
 package pipeline
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"strings"
 
 	"github.com/logsift/logsift/internal/logformat"
 	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
+	"github.com/logsift/logsift/internal/store"
 )
 
 // scanResult is the account of one input.
@@ -142,10 +145,24 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		return out, fmt.Errorf("open upload: %w", err)
 	}
 	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 64<<10)
+
+	// One upload, or a manifest naming many objects for one report.
+	inputs := []store.Object{{Key: in.Key, Size: in.Size}}
+	manifest := isManifest(br)
+	if manifest {
+		if inputs, err = s.manifestObjects(ctx, br); err != nil {
+			return out, fmt.Errorf("%s: %w", in.Key, err)
+		}
+	}
+	var total int64
+	for _, o := range inputs {
+		total += o.Size
+	}
 
 	// The chunk count is fixed before reading; gzip is only known after
 	// sniffing, so size for the worst case and let empty chunks drop out.
-	k := s.chunkCount(in.Size, true)
+	k := s.chunkCount(total, true)
 	writers := make([]*chunkWriter, k)
 	defer func() {
 		for _, w := range writers {
@@ -159,21 +176,42 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 			return out, fmt.Errorf("chunk file: %w", err)
 		}
 	}
-	res, err := scan(ctx, rc, s.Format, func(rec *record.Record) error {
+	emit := func(rec *record.Record) error {
 		w := writers[partition(rec, k)]
 		w.rows++
 		return w.enc.Encode(rec)
-	})
-	if err != nil {
-		if isNotALog(err) {
-			return out, fmt.Errorf("%s is not a log logsift can read: %w", in.Key, err)
-		}
-		return out, fmt.Errorf("parse %s: %w", in.Key, err)
 	}
-	out.Format, out.Gzip = string(res.Format), res.Gzip
-	st := res.Stats
-	out.Lines, out.Rows, out.Skipped, out.Rejected, out.Reasons = st.Lines, st.Parsed, st.Skipped, st.Rejected, st.Reasons
-	out.Window = Window{First: st.First, Last: st.Last}
+	var (
+		account report.Input
+		formats []string
+	)
+	for _, o := range inputs {
+		var res scanResult
+		if manifest {
+			res, err = s.scanObject(ctx, o.Key, emit)
+		} else {
+			res, err = scan(ctx, br, s.Format, emit)
+		}
+		if err != nil {
+			if isNotALog(err) {
+				return out, fmt.Errorf("%s is not a log logsift can read: %w", o.Key, err)
+			}
+			return out, fmt.Errorf("parse %s: %w", o.Key, err)
+		}
+		acc := inputAccount(res)
+		if manifest && res.Err != nil {
+			acc.Errors = []string{o.Key + ": " + acc.Errors[0]}
+		}
+		mergeInput(&account, acc)
+		out.Gzip = out.Gzip || res.Gzip
+		if f := string(res.Format); f != "" && !contains(formats, f) {
+			formats = append(formats, f)
+		}
+	}
+	out.Format = strings.Join(formats, ",")
+	out.Lines, out.Rows, out.Skipped, out.Rejected, out.Reasons = account.Lines, account.Parsed, account.Skipped, account.Rejected, account.Reasons
+	out.Window = Window{First: account.First, Last: account.Last}
+	out.Objects = len(inputs)
 
 	for i, w := range writers {
 		if w.rows == 0 {
@@ -189,15 +227,28 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		out.Chunks = append(out.Chunks, ChunkRef{Index: i, Key: key, Rows: w.rows})
 	}
 	out.InputKey = s.workKey(run, "input.json")
-	if err := s.putJSON(ctx, out.InputKey, inputAccount(res)); err != nil {
+	if err := s.putJSON(ctx, out.InputKey, account); err != nil {
 		return out, err
 	}
 	out.Message = fmt.Sprintf("%s: %d rows parsed, %d rejected, %d skipped; %d chunks", out.Format, out.Rows, out.Rejected, out.Skipped, len(out.Chunks))
-	if res.Err != nil {
-		out.Message += "; input ended early: " + res.Err.Error()
+	if manifest {
+		out.Message = fmt.Sprintf("manifest of %d objects; ", len(inputs)) + out.Message
+	}
+	if len(account.Errors) > 0 {
+		out.Message += "; input ended early: " + strings.Join(account.Errors, "; ")
 	}
 	log.Info("parsed", "format", out.Format, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
 	return out, nil
+}
+
+// scanObject scans one object a manifest named.
+func (s *Stages) scanObject(ctx context.Context, key string, emit func(*record.Record) error) (scanResult, error) {
+	rc, err := s.Store.Open(ctx, key)
+	if err != nil {
+		return scanResult{}, err
+	}
+	defer rc.Close()
+	return scan(ctx, rc, s.Format, emit)
 }
 
 // errStage wraps an error with the stage it happened in, for local runs.

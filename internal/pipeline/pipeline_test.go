@@ -328,3 +328,83 @@ func TestFailureMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestParseManifest(t *testing.T) {
+	ctx := context.Background()
+	st := newStages(t)
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	// Three small files under a batch prefix; the attacker's probes are spread
+	// across them, below the threshold in each file alone.
+	probes := []string{"/.env", "/.git/config", "/.aws/credentials"}
+	var lines int
+	for i, p := range probes {
+		body := combinedLine("100.64.0.1", start.Add(time.Duration(i)*time.Minute), "GET", "/", 200, browser) +
+			combinedLine("198.51.100.40", start.Add(time.Duration(i)*time.Minute), "GET", p, 404, "curl/8.0")
+		lines += 2
+		st.Store.Put(ctx, fmt.Sprintf("batches/2026-11-20/part-%d.log", i), strings.NewReader(body), "")
+	}
+	st.Store.Put(ctx, "batches/other/ignored.log", strings.NewReader(combinedLine("198.51.100.99", start, "GET", "/.env", 200, "x")), "")
+	manifest := "# logsift manifest\n# the 20th\nbatches/2026-11-20/\n\nbatches/2026-11-20/part-1.log\n"
+	st.Store.Put(ctx, "uploads/batch.txt", strings.NewReader(manifest), "")
+	src := SourceRef{Bucket: "b", Key: "uploads/batch.txt", ETag: "m1", Size: int64(len(manifest))}
+
+	p, err := st.Parse(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Objects != 3 || p.Rows != int64(lines) {
+		t.Fatalf("objects %d rows %d, want 3 objects (duplicates named once) and %d rows", p.Objects, p.Rows, lines)
+	}
+	agg := AggregateInput{Parse: p}
+	for _, c := range p.Chunks {
+		fo, err := st.Filter(ctx, FilterInput{Run: p.Run, Chunk: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agg.Chunks = append(agg.Chunks, AnalyzeOutput{Run: p.Run, Chunk: fo.Chunk, EvidenceKey: fo.EvidenceKey, Suspicious: fo.Suspicious})
+	}
+	out, err := st.Aggregate(ctx, agg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report.Report
+	if err := st.getJSON(ctx, out.Report.JSON, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if got := actorsOf(&rep); !slices.Equal(got, []string{"198.51.100.40"}) {
+		t.Errorf("findings %v, want only the attacker spread across the batch", got)
+	}
+
+	for name, m := range map[string]string{
+		"own prefix": "# logsift manifest\nwork/\n",
+		"missing":    "# logsift manifest\nbatches/nothing-here/\n",
+		"empty":      "# logsift manifest\n# nothing\n",
+	} {
+		key := "uploads/bad-" + strings.ReplaceAll(name, " ", "-") + ".txt"
+		st.Store.Put(ctx, key, strings.NewReader(m), "")
+		if _, err := st.Parse(ctx, SourceRef{Bucket: "b", Key: key, ETag: name}); err == nil {
+			t.Errorf("manifest %q: no error", name)
+		}
+	}
+}
+
+func TestAnalyzeFolder(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for i, p := range []string{"/.env", "/.git/config"} {
+		body := combinedLine("198.51.100.41", start.Add(time.Duration(i)*time.Minute), "GET", p, 404, "curl/8.0")
+		os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+		os.WriteFile(filepath.Join(dir, "sub", fmt.Sprintf("%d.log", i)), []byte(body), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, ".hidden.log"), []byte("not a log at all\n"), 0o644)
+	rep, err := newStages(t).AnalyzeFiles(context.Background(), []string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Input.Parsed != 2 || !slices.Equal(actorsOf(rep), []string{"198.51.100.41"}) {
+		t.Errorf("parsed %d, findings %v; want 2 rows and the attacker across both files", rep.Input.Parsed, actorsOf(rep))
+	}
+	if _, err := newStages(t).AnalyzeFiles(context.Background(), []string{t.TempDir()}, nil); err == nil {
+		t.Error("an empty folder gave no error")
+	}
+}

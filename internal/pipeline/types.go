@@ -38,6 +38,7 @@ type ParseOutput struct {
 	Source   SourceRef        `json:"source"`
 	Format   string           `json:"format,omitempty"`
 	Gzip     bool             `json:"gzip,omitempty"`
+	Objects  int              `json:"objects"` // 1, or the objects a manifest named
 	Lines    int64            `json:"lines"`
 	Rows     int64            `json:"rows"`
 	Skipped  int64            `json:"skipped"`

@@ -113,3 +113,43 @@ func (d Dir) URL(key string) string {
 	}
 	return p
 }
+
+// List walks the folder under prefix. Keys come back slash-separated and sorted.
+func (d Dir) List(_ context.Context, prefix string, limit int) ([]Object, bool, error) {
+	var out []Object
+	truncated := false
+	errStop := errors.New("stop")
+	err := filepath.WalkDir(d.Root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".put-") {
+			return nil
+		}
+		rel, err := filepath.Rel(d.Root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		if len(out) == limit {
+			truncated = true
+			return errStop
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, Object{Key: key, Size: info.Size()})
+		return nil
+	})
+	if err != nil && err != errStop {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return out, truncated, nil
+}

@@ -28,3 +28,17 @@ type Store interface {
 	// URL is how a person finds the object: an S3 console link or a file path.
 	URL(key string) string
 }
+
+// Object is a listed object.
+type Object struct {
+	Key  string
+	Size int64
+	ETag string
+}
+
+// Lister is a Store that can list keys under a prefix.
+type Lister interface {
+	// List returns the objects under prefix in key order, at most limit of them;
+	// truncated is set when there were more.
+	List(ctx context.Context, prefix string, limit int) (objs []Object, truncated bool, err error)
+}

@@ -1,0 +1,84 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/logsift/logsift/internal/store"
+)
+
+// A manifest is an upload that names other objects to analyse as one run, so
+// that a hundred small CloudFront or ALB .gz files make one report and one
+// email instead of a hundred. It is recognised by its first line, not its name:
+//
+//	# logsift manifest
+//	logs/cloudfront/E2ABCDEF.2026-11-20-    (a prefix: every object under it)
+//	logs/alb/one-file.log.gz                (a key)
+//
+// Blank lines and other # lines are ignored. Keep the named objects outside the
+// upload prefix, or each of them starts its own run as well.
+const manifestMagic = "# logsift manifest"
+
+// Limits on manifests, so that a mistaken prefix cannot start an endless run.
+const (
+	maxManifestBytes   = 1 << 20
+	maxManifestObjects = 10000
+)
+
+// isManifest reports whether the stream starts with the manifest line.
+func isManifest(br *bufio.Reader) bool {
+	b, _ := br.Peek(len(manifestMagic))
+	return bytes.Equal(b, []byte(manifestMagic))
+}
+
+// manifestObjects reads a manifest and lists the objects it names, in order,
+// without duplicates. The pipeline's own prefixes are refused.
+func (s *Stages) manifestObjects(ctx context.Context, r io.Reader) ([]store.Object, error) {
+	lister, ok := s.Store.(store.Lister)
+	if !ok {
+		return nil, fmt.Errorf("this store cannot list objects for a manifest")
+	}
+	body, err := io.ReadAll(io.LimitReader(r, maxManifestBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	if len(body) > maxManifestBytes {
+		return nil, fmt.Errorf("manifest is over %d bytes", maxManifestBytes)
+	}
+	var objs []store.Object
+	seen := map[string]bool{}
+	for n, line := range strings.Split(string(body), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, s.workPrefix()) || strings.HasPrefix(line, s.reportPrefix()) {
+			return nil, fmt.Errorf("manifest line %d: %q is inside logsift's own %s or %s prefix", n+1, line, s.workPrefix(), s.reportPrefix())
+		}
+		found, truncated, err := lister.List(ctx, line, maxManifestObjects-len(objs)+1)
+		if err != nil {
+			return nil, fmt.Errorf("manifest line %d: %w", n+1, err)
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("manifest line %d: no object has the key or prefix %q", n+1, line)
+		}
+		for _, o := range found {
+			if seen[o.Key] {
+				continue
+			}
+			seen[o.Key] = true
+			objs = append(objs, o)
+		}
+		if truncated || len(objs) > maxManifestObjects {
+			return nil, fmt.Errorf("manifest names more than %d objects; split it", maxManifestObjects)
+		}
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("manifest names no objects")
+	}
+	return objs, nil
+}
