@@ -22,6 +22,7 @@ func stubStack(t *testing.T, failStage string) *stack {
 }
 
 func TestFlowStubs(t *testing.T) {
+	t.Parallel()
 	st := stubStack(t, "")
 	ev := st.upload("uploads/stub.csv", []byte("x\n"))
 	out := st.execute(ev, 60*time.Second)
@@ -39,6 +40,7 @@ func TestFlowStubs(t *testing.T) {
 }
 
 func TestFlowFailureNotifies(t *testing.T) {
+	t.Parallel()
 	st := stubStack(t, "filter")
 	ev := st.upload("uploads/stub.csv", []byte("x\n"))
 	out := st.execute(ev, 60*time.Second)
@@ -67,6 +69,7 @@ func TestFlowFailureNotifies(t *testing.T) {
 // TestFlowAlreadyReported checks the Choice after Parse: a run whose report exists ends there.
 // Two executions on one moto server also prove the harness can run the idempotency scenario.
 func TestFlowAlreadyReported(t *testing.T) {
+	t.Parallel()
 	st := stubStack(t, "")
 	first := st.execute(st.upload("uploads/stub.csv", []byte("x\n")), 60*time.Second)
 	if first.Status != sfntypes.ExecutionStatusSucceeded {

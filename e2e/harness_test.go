@@ -129,14 +129,34 @@ func functionBinary(t *testing.T, id string) string {
 
 // ---------------------------------------------------------------- processes
 
+// ports handed out by freePort: tests run in parallel, and a port is closed again before its
+// process binds it, so never hand the same one out twice.
+var ports struct {
+	sync.Mutex
+	used map[int]bool
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports.Lock()
+	defer ports.Unlock()
+	if ports.used == nil {
+		ports.used = map[int]bool{}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !ports.used[p] {
+			ports.used[p] = true
+			return p
+		}
+	}
+	t.Fatal("no free port")
+	return 0
 }
 
 // startProcess starts cmd in its own process group, logs to a file under the test's temp dir, and
@@ -338,6 +358,9 @@ type stackOptions struct {
 	params map[string]string
 	// env is added to every function's environment (AWS_ENDPOINT_URL_BEDROCK_RUNTIME, ...).
 	env []string
+	// fastRetries shortens every Retry's IntervalSeconds to 1 s (moto's interpreter really sleeps),
+	// for tests that go through a state machine retry. Nothing else in the definition changes.
+	fastRetries bool
 }
 
 // stack is one deployment of template.yaml on a fresh moto_server.
@@ -506,9 +529,54 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 		}
 		definition = strings.ReplaceAll(definition, "${"+k+"}", v)
 	}
+	if opts.fastRetries {
+		definition = shortenRetries(t, definition)
+	}
 	st.definition = definition
 	st.createStateMachine() // checks the definition now; moto validates it on create
 	return st
+}
+
+// shortenRetries sets every Retry's IntervalSeconds to 1 and caps MaxDelaySeconds at 2.
+func shortenRetries(t *testing.T, definition string) string {
+	t.Helper()
+	var def map[string]any
+	if err := json.Unmarshal([]byte(definition), &def); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if rs, ok := v["Retry"].([]any); ok {
+				for _, r := range rs {
+					r := r.(map[string]any)
+					r["IntervalSeconds"] = 1
+					if _, ok := r["MaxDelaySeconds"]; ok {
+						r["MaxDelaySeconds"] = 2
+					}
+					n++
+				}
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(def)
+	if n == 0 {
+		t.Fatal("definition has no Retry to shorten")
+	}
+	b, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func must(t *testing.T, what string, f func() error) {

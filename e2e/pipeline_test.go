@@ -137,6 +137,7 @@ func checkFindings(t *testing.T, r *report.Report, fx fixture) {
 // TestPipelineReportsOnce uploads a log, expects one email naming its attackers and a report in
 // S3 classified by the model, then delivers the same event again and expects no second email.
 func TestPipelineReportsOnce(t *testing.T) {
+	t.Parallel()
 	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
 	st := pipelineStack(t, model)
 	fx := makeFixture()
@@ -216,6 +217,7 @@ func TestPipelineReportsOnce(t *testing.T) {
 // TestPipelineNotALog uploads something that is no log: the execution fails and the failure
 // email names the file, the stage and the reason.
 func TestPipelineNotALog(t *testing.T) {
+	t.Parallel()
 	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
 	st := pipelineStack(t, model)
 	key := "uploads/meeting-notes.txt"
@@ -251,6 +253,7 @@ func TestPipelineNotALog(t *testing.T) {
 // TestPipelineModelThrottledThenAnswers throttles the model twice: the report is the model's as
 // usual. The log is uploaded gzip-compressed.
 func TestPipelineModelThrottledThenAnswers(t *testing.T) {
+	t.Parallel()
 	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
 	model.Push(bedrocktest.Throttle(), bedrocktest.Throttle())
 	st := pipelineStack(t, model)
@@ -286,6 +289,7 @@ func TestPipelineModelThrottledThenAnswers(t *testing.T) {
 // TestPipelineModelDown fails every model call: the report still goes out, from the rules, and
 // says that the model was unavailable.
 func TestPipelineModelDown(t *testing.T) {
+	t.Parallel()
 	model := bedrocktest.NewServer(bedrocktest.AlwaysError("InternalServerException", "internal error"))
 	st := pipelineStack(t, model)
 	fx := makeFixture()
@@ -317,6 +321,42 @@ func TestPipelineModelDown(t *testing.T) {
 	if !strings.Contains(strings.ToLower(mails[0].Message), "unavailable") {
 		t.Errorf("email does not say the model was unavailable:\n%s", mails[0].Message)
 	}
+}
+
+// TestPipelineModelThrottledThroughout keeps the model throttled: Analyze fails with ModelThrottled,
+// the state machine retries it (intervals shortened for the test), then goes on with the rules'
+// verdicts, and the report says the model was unavailable.
+func TestPipelineModelThrottledThroughout(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(func(bedrocktest.Request) bedrocktest.Reply { return bedrocktest.Throttle() })
+	t.Cleanup(model.Close)
+	st := deploy(t, stackOptions{env: []string{"AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + model.URL}, fastRetries: true})
+	fx := makeFixture()
+	ev := st.upload("uploads/access.log", fx.log)
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	analyze := st.fns["AnalyzeFunction"]
+	// One chunk: the first attempt and the three retries of the ModelThrottled Retry.
+	if got, failed := analyze.invokes.Load(), analyze.errors.Load(); got != 4 || failed != 4 {
+		t.Errorf("Analyze invoked %d times, %d failed; want 4 and 4 (ModelThrottled retried 3 times)", got, failed)
+	}
+	if _, ok := st.stateOutputs(*out.ExecutionArn)["ModelStillThrottled"]; !ok {
+		t.Errorf("the run did not go through ModelStillThrottled; history:\n%s", st.history(*out.ExecutionArn))
+	}
+	final := st.finalState(*out.Output)
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	if !rep.Analysis.ModelUnavailable {
+		t.Errorf("report does not say the model was unavailable: %+v", rep.Analysis)
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
 }
 
 func deref(s *string) string {
