@@ -210,6 +210,9 @@ func TestRules(t *testing.T) {
 		// XSS
 		{"script tag", each(200, "", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E"), evidence.XSS, "hit", evidence.High, ""},
 		{"double encoded onerror", each(200, "", "/p?x=%2522%253E%253Cimg%2520src%253Dx%2520onerror%253Dalert(1)%253E"), evidence.XSS, "hit", 0, ""},
+		{"event handler parameter", each(200, browser, "/maps?onload=initMap&key=x", "/api.js?onerror=report"), evidence.XSS, "none", 0, ""},
+		{"javascript:void links from naive crawlers", each(404, "crawler/1", "/page/javascript:void(0)", "/about/javascript:void(0);"), evidence.XSS, "none", 0, ""},
+		{"javascript url twice", each(200, "", "/r?u=javascript:x()", "/r?u=JavaScript:y()"), evidence.XSS, "hit", 0, ""},
 		{"javascript word", each(200, browser, "/search?q=javascript+tutorial"), evidence.XSS, "none", 0, ""},
 
 		// Log4Shell
@@ -228,6 +231,10 @@ func TestRules(t *testing.T) {
 		{"spring4shell", each(400, "", "/?class.module.classLoader.resources.context.parent.pipeline.first.pattern=x"), evidence.CVEProbe, "hit", 0, ""},
 		{"phpunit", each(404, "", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php"), evidence.CVEProbe, "hit", 0, ""},
 		{"rfi", each(404, "", "/start.php?lang=http://cirt.net/rfiinc.txt?"), evidence.CVEProbe, "hit", 0, ""},
+		{"shell injection after a metacharacter", each(200, "", "/ping?host=127.0.0.1%3Bcat%20/etc/issue"), evidence.CVEProbe, "hit", 0, "shell command"},
+		{"command substitution", each(200, "", "/api?x=%24(id)"), evidence.CVEProbe, "hit", 0, ""},
+		{"searching for shell commands", each(200, browser, "/search?q=rm+-rf+explained", "/search?q=curl+examples", "/search?q=cats+%26+dogs"), evidence.CVEProbe, "weak", 0, ""},
+		{"ordinary parameters", each(200, browser, "/index.php?cmd=login", "/blog/think/apple-review", "/shop;jsessionid=ab12?id=3", "/a?x=1&&y=2"), evidence.CVEProbe, "none", 0, ""},
 		{"redirect url is not rfi", each(200, browser, "/login?next=https://example.com/account", "/out?url=http://example.org/page.html"), evidence.CVEProbe, "none", 0, ""},
 
 		// webshells

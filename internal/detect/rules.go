@@ -111,6 +111,10 @@ var (
 	reSelectFrom = regexp.MustCompile(`['"();][\s/*]*\(?[\s/*]*select[\s/*+(]+.{1,80}?[\s/*)'"]+from[\s/*+(]`)
 	reSQLTaut    = regexp.MustCompile(`['"\)][\s/*]*(or|and)[\s/*(]+['"]?\w*['"]?[\s/*]*(=|like|<|>)`)
 	reRFI        = regexp.MustCompile(`=(https?|ftp)://[^&]*(\?$|\?&|\?\?|\.txt\?)`)
+	// An event handler attribute inside markup, not a query parameter.
+	reEventHandler = regexp.MustCompile(`[\s/"'<+;]on[a-z]+\s*=`)
+	// A shell command right after a shell metacharacter.
+	reShellInjection = regexp.MustCompile("(?:[;|`]|\\$\\(|&&)\\s*(?:wget|curl|rm|cd|chmod|sh|bash|ping|nc|ncat|busybox|tftp|echo|cat|id|whoami|uname|nslookup|powershell|python|perl|sleep)(?:[\\s+;|`)]|$)")
 	// Log4j lookups nested to hide "jndi": ${lower:j}, ${::-j}, ${env:X:-j}, ${date:'j'}.
 	reLookupDefault = regexp.MustCompile(`\$\{[^${}]*?:-([^${}]*)\}`)
 	reLookupCase    = regexp.MustCompile(`\$\{(?:lower|upper|date):'?([^${}']*)'?\}`)
@@ -190,8 +194,8 @@ func allPatterns() []pattern {
 		"/stalker_portal", "/elmah.axd", "/trace.axd", "/v2/_catalog", "/containers/json",
 		"/api/v1/pods", "/weblogic", "/wls-wsat", "/struts", "/seeyon", "/mifs", "/webtools/control",
 		"/typo3", "/magento_version", "/downloader/", "/jolokia", "/hazelcast", "/manage/account/login",
-		"/ews", "/mapi", "/vendor", "/node_modules", "/xampp", "/sap/bc", "/dns-query",
-		"/portal/redlion", "/ab2g", "/ab2h", "/sdk", "/evox/about")...)
+		"/ews", "/mapi", "/xampp", "/sap/bc", "/dns-query", "/portal/redlion", "/ab2g", "/ab2h",
+		"/evox/about")...)
 	p = append(p, pats(rTech, fPath, suffix, false,
 		".php", ".asp", ".aspx", ".jsp", ".jspx", ".cgi", ".action", ".do", ".pl", ".cfm", ".ashx",
 		".asmx", ".nsf", ".esp", ".php5", ".phtml")...)
@@ -232,9 +236,18 @@ func allPatterns() []pattern {
 
 	// Cross-site scripting.
 	p = append(p, pats(rXSS, fTarget|fRef|fUA, anywhere, true,
-		"<script", "javascript:", "onerror=", "onload=", "onmouseover=", "onfocus=", "document.cookie",
-		"<svg", "<iframe", "<body onload", "fromcharcode(", "<img src=x")...)
+		"<script", "javascript:alert", "javascript:prompt", "javascript:confirm", "javascript:eval",
+		"document.cookie", "<svg", "<iframe", "<body onload", "fromcharcode(", "<img src=x")...)
 	p = append(p, pats(rXSS, fTarget, anywhere, false, "alert(", "prompt(", "confirm(", "<img", "\"><", "'><", "eval(")...)
+	// Event handlers only inside markup: "?onload=initMap" is a parameter.
+	for _, h := range []string{"onerror", "onload", "onmouseover", "onfocus", "ontoggle", "onanimationstart"} {
+		p = append(p, pattern{text: h, rule: rXSS, fields: fTarget | fRef | fUA, strong: true,
+			confirm: reEventHandler.MatchString, label: h + "= in markup"})
+	}
+	// javascript: URLs, but not the javascript:void(0) that naive crawlers
+	// lift from href attributes.
+	p = append(p, pattern{text: "javascript:", rule: rXSS, fields: fTarget,
+		confirm: func(s string) bool { return !strings.Contains(s, "javascript:void") }})
 
 	// Log4Shell: "${" is confirmed by de-obfuscating lookups.
 	p = append(p, pattern{text: "${", rule: rLog4Shell, fields: fAll, strong: true, confirm: confirmJNDI, label: "${...jndi:...} lookup"})
@@ -243,13 +256,16 @@ func allPatterns() []pattern {
 	// Other known exploits: payloads and exploit-only paths.
 	p = append(p, pats(rCVE, fAll, anywhere, true,
 		"${(#", "%{(#", "@java.lang.runtime@", "@ognl", "ognlcontext", "#_memberaccess",
-		"class.module.classloader", "() {", "invokefunction", "call_user_func_array", "cd /tmp", "cd+/tmp",
-		"wget http", ";wget", "|wget", "`wget", "curl http", ";curl", "|curl", "/bin/sh", "/bin/bash",
-		"chmod 777", "chmod +x", "rm -rf", "/bin/busybox", "mozi.m", "mozi.a", "allow_url_include",
+		"class.module.classloader", "() {", "invokefunction", "call_user_func_array", "wget http",
+		"curl http", "/bin/sh", "/bin/bash", "/bin/busybox", "mozi.m", "mozi.a", "allow_url_include",
 		"auto_prepend_file", "php://input", "php://filter", "data://text", "expect://", "rfiinc.txt",
-		"think/app", "/shell?cd", "xdebug_session_start=phpstorm", "java.lang.processbuilder",
-		"runtime.getruntime", "netgear.cfg")...)
-	p = append(p, pats(rCVE, fTarget, anywhere, true, "/autodiscover.json?@", "powershell?")...)
+		"xdebug_session_start=phpstorm", "java.lang.processbuilder", "runtime.getruntime", "netgear.cfg")...)
+	p = append(p, pats(rCVE, fQuery, anywhere, true, "/powershell")...)
+	// Shell commands after a shell metacharacter (";wget", "|sh", "$(id)").
+	for _, m := range []string{";", "|", "`", "$(", "&&"} {
+		p = append(p, pattern{text: m, rule: rCVE, fields: fAll, strong: true,
+			confirm: reShellInjection.MatchString, label: "shell command after " + m})
+	}
 	p = append(p, pats(rCVE, fPath, anywhere, true,
 		"/remote_agent.php", "/vendor/phpunit/", "eval-stdin.php", "/_ignition/execute-solution",
 		"/boaform/", "/hnap1", "/gponform/", "/tmui/", "/mgmt/tm/util/bash", "/api/jsonws/invoke",
@@ -260,7 +276,8 @@ func allPatterns() []pattern {
 		"/sslmgr", "/global-protect/portal/images", "/dana-cached/", "/cgi-bin/config.exp",
 		"/apply.cgi", "/picsdesc.xml", "/ctrlt/deviceupgrade")...)
 	p = append(p, pats(rCVE, fQuery|fUA|fRef, anywhere, false,
-		"wget ", "curl ", "whoami", "$(", "cmd=", "exec(", "system(", "passthru(", "shell_exec(", "base64_decode(", "nslookup ")...)
+		"whoami", "exec(", "system(", "passthru(", "shell_exec(", "base64_decode(", "rm -rf", "chmod 777",
+		"chmod +x", "cd /tmp")...)
 	p = append(p, pattern{text: "=http", rule: rCVE, fields: fQuery, strong: true, confirm: reRFI.MatchString, label: "remote file inclusion URL"})
 	p = append(p, pattern{text: "=ftp", rule: rCVE, fields: fQuery, strong: true, confirm: reRFI.MatchString, label: "remote file inclusion URL"})
 
@@ -269,7 +286,7 @@ func allPatterns() []pattern {
 		"nikto", "sqlmap", "zgrab", "masscan", "nuclei", "gobuster", "dirbuster", "dirb/", "wpscan",
 		"nmap scripting engine", "nmap", "acunetix", "netsparker", "openvas", "w3af", "havij", "fimap",
 		"arachni", "feroxbuster", "fuzz faster u fool", "ffuf", "jorgee", "zmeu", "morfeus", "nessus",
-		"wfuzz", "commix", "joomscan", "xsstrike", "struts-pwn", "l9explore", "l9tcpid", "hydra",
+		"wfuzz", "commix", "joomscan", "xsstrike", "struts-pwn", "l9explore", "l9tcpid",
 		"skipfish", "whatweb", "jaeles", "httpx - open-source", "webinspect", "appscan",
 		"burpcollaborator", "interact.sh",
 		// Mirai/Mozi-family IoT bots send this literal UA.
