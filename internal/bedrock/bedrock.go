@@ -143,7 +143,7 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 	rules := fb.Verdicts
 
 	nonce := newNonce()
-	overhead := estimateTokens(fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName)) + schemaTokens(analysis.ClassifySchema()) + 200
+	overhead := classifyOverhead(nonce)
 
 	final := make(map[string]analysis.Verdict, len(actors))
 	var notes []string
@@ -172,11 +172,21 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 			end++
 		}
 		batch := actors[start:end]
-		camps := a.relatedCampaigns(batch, campaigns)
-		prompt := a.classifyPrompt(nonce, lines, camps)
-		maxOut := int32(min(a.opt.MaxOutputTokens, 400+250*len(batch)))
-		reserved := overhead + estimateTokens(prompt) + int64(maxOut)
-		if !a.reserve(reserved) {
+		// Build the call; when it does not fit what is left of the budget,
+		// try with fewer actors before giving up.
+		var prompt string
+		var maxOut int32
+		var reserved int64
+		fits := false
+		for {
+			prompt, maxOut, reserved = a.classifyCall(nonce, overhead, batch, lines, campaigns)
+			if fits = a.reserve(reserved); fits || len(batch) == 1 {
+				break
+			}
+			batch, lines = batch[:len(batch)-1], lines[:len(lines)-1]
+			end--
+		}
+		if !fits {
 			notes = append(notes, fmt.Sprintf("%d actors over the token budget were summarised by the rules", len(actors)-start))
 			unsent = append(unsent, actors[start:]...)
 			break
@@ -237,6 +247,20 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 	res.Usage.CostUSD = a.cost(res.Usage, &notes)
 	res.Notes = notes
 	return res, nil
+}
+
+// classifyCall builds the user prompt for a batch and estimates what the call
+// can cost: the prompt, the fixed overhead (system prompt, tool schema) and
+// the output allowance.
+func (a *Analyzer) classifyCall(nonce string, overhead int64, batch []evidence.Actor, lines []string, campaigns []evidence.Campaign) (string, int32, int64) {
+	prompt := a.classifyPrompt(nonce, lines, a.relatedCampaigns(batch, campaigns))
+	maxOut := int32(min(a.opt.MaxOutputTokens, 400+250*len(batch)))
+	return prompt, maxOut, overhead + estimateTokens(prompt) + int64(maxOut)
+}
+
+// classifyOverhead estimates the tokens of a classify call besides the prompt.
+func classifyOverhead(nonce string) int64 {
+	return estimateTokens(fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName)) + schemaTokens(analysis.ClassifySchema()) + 200
 }
 
 // rulesResult asks the fallback analyzer for the floor verdicts (Merge fills

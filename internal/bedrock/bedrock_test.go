@@ -482,7 +482,11 @@ func TestTokenBudget(t *testing.T) {
 			if used := res.Usage.InputTokens + res.Usage.OutputTokens; used > budget {
 				t.Errorf("used %d tokens, budget %d", used, budget)
 			}
-			want := fmt.Sprintf("%d actors over the token budget were summarised by the rules", 30-5*calls)
+			sent := 0
+			for _, r := range srv.Requests() {
+				sent += len(blockLines(t, r.Body.UserText()))
+			}
+			want := fmt.Sprintf("%d actors over the token budget were summarised by the rules", 30-sent)
 			if !slices.Contains(res.Notes, want) {
 				t.Errorf("notes %q lack %q", res.Notes, want)
 			}
@@ -490,7 +494,7 @@ func TestTokenBudget(t *testing.T) {
 				t.Fatalf("%d verdicts", len(res.Verdicts))
 			}
 			for i, v := range res.Verdicts {
-				if v.Severity < actors[i].Severity || (i >= 5*calls && v.Source != "rules") {
+				if v.Severity < actors[i].Severity || (i >= sent && v.Source != "rules") || (i < sent && v.Source != "model") {
 					t.Errorf("verdict %d %+v", i, v)
 				}
 			}
@@ -516,10 +520,7 @@ func TestSplitByTokens(t *testing.T) {
 	}
 	seen := 0
 	for _, r := range reqs {
-		m := tagRe.FindStringSubmatch(r.Body.UserText())
-		body := r.Body.UserText()
-		body = body[strings.Index(body, m[0])+len(m[0]) : strings.Index(body, "</"+m[1]+">")]
-		n := len(strings.Split(strings.TrimSpace(body), "\n"))
+		n := len(blockLines(t, r.Body.UserText()))
 		seen += n
 		if est := estimateTokens(string(r.Raw)); n > 1 && est > 2500+int64(len(r.Body.Tool(analysis.ClassifyToolName).InputSchema.JSON)) {
 			t.Errorf("a call of %d actors is ~%d tokens", n, est)
@@ -801,5 +802,49 @@ func TestFailureMidRun(t *testing.T) {
 	}
 	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.HasPrefix(n, "the model was not used for 4 actors") }) {
 		t.Errorf("notes %q", res.Notes)
+	}
+}
+
+// blockLines returns the lines of the actors block of a classify prompt.
+func blockLines(t *testing.T, user string) []string {
+	t.Helper()
+	m := tagRe.FindStringSubmatch(user)
+	if m == nil {
+		t.Fatalf("no actors block in %q", user)
+	}
+	body := user[strings.Index(user, m[0])+len(m[0]) : strings.Index(user, "</"+m[1]+">")]
+	return strings.Split(strings.TrimSpace(body), "\n")
+}
+
+// A batch that does not fit what is left of the budget is cut down rather than
+// skipped.
+func TestBudgetShrinksBatch(t *testing.T) {
+	srv := bedrocktest.NewServer(nil)
+	defer srv.Close()
+	actors := testActors(10)
+	a := newAnalyzer(t, srv, 1, Options{MaxActorsPerCall: 5})
+	lines := make([]string, 5)
+	for i := range lines {
+		lines[i] = a.actorJSON(&actors[i])
+	}
+	nonce := newNonce()
+	_, _, five := a.classifyCall(nonce, classifyOverhead(nonce), actors[:5], lines, nil)
+	_, _, three := a.classifyCall(nonce, classifyOverhead(nonce), actors[:3], lines[:3], nil)
+
+	a = newAnalyzer(t, srv, 1, Options{MaxActorsPerCall: 5, RunTokenBudget: (three + five) / 2})
+	res, err := a.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d calls, want 1", len(reqs))
+	}
+	sent := len(blockLines(t, reqs[0].Body.UserText()))
+	if sent < 3 || sent > 4 {
+		t.Errorf("sent %d actors, want 3 or 4", sent)
+	}
+	if want := fmt.Sprintf("%d actors over the token budget were summarised by the rules", 10-sent); !slices.Contains(res.Notes, want) {
+		t.Errorf("notes %q lack %q", res.Notes, want)
 	}
 }
