@@ -245,6 +245,7 @@ func TestRules(t *testing.T) {
 		// scanner user agents
 		{"nikto", each(200, "Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:Port Check)", "/"), evidence.ScannerUA, "hit", evidence.Medium, "nikto"},
 		{"sqlmap", each(200, "sqlmap/1.7.2#stable (https://sqlmap.org)", "/"), evidence.ScannerUA, "hit", 0, ""},
+		{"locale in a user agent is not a command", each(200, "Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119 Version/11.10", "/", "/about"), evidence.CVEProbe, "none", 0, ""},
 		{"python-requests alone is not an attack", each(200, "python-requests/2.31.0", "/", "/about"), evidence.ScannerUA, "none", 0, ""},
 
 		// http probing bursts

@@ -263,7 +263,8 @@ func allPatterns() []pattern {
 	p = append(p, pats(rCVE, fQuery, anywhere, true, "/powershell")...)
 	// Shell commands after a shell metacharacter (";wget", "|sh", "$(id)").
 	for _, m := range []string{";", "|", "`", "$(", "&&"} {
-		p = append(p, pattern{text: m, rule: rCVE, fields: fAll, strong: true,
+		// Not in user agents: "(MTK; U; id)" is a locale, not a command.
+		p = append(p, pattern{text: m, rule: rCVE, fields: fTarget, strong: true,
 			confirm: reShellInjection.MatchString, label: "shell command after " + m})
 	}
 	p = append(p, pats(rCVE, fPath, anywhere, true,
