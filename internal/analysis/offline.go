@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logsift/logsift/internal/evidence"
 )
@@ -121,7 +122,26 @@ func offlineSortCategories(cs []evidence.Category) {
 }
 
 // offlineShow makes a logged value short and safe enough for a sentence.
-func offlineShow(s string) string { return Sanitize(s, 60) }
+// Only the start of a long value is sanitised: logged values can be 64 KiB.
+func offlineShow(s string) string {
+	const limit, window = 60, 512
+	if len(s) <= window {
+		return Sanitize(s, limit)
+	}
+	n := window
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	t := Sanitize(s[:n], 0)
+	if len(t) > limit-3 {
+		n = limit - 3
+		for n > 0 && !utf8.RuneStart(t[n]) {
+			n--
+		}
+		t = t[:n]
+	}
+	return t + "…"
+}
 
 // offlineExamples lists up to n distinct sample targets of a hit.
 func offlineExamples(h *evidence.Hit, n int) []string {

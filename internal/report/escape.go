@@ -18,6 +18,11 @@ import (
 // display; invalid UTF-8 bytes are shown as \xNN. The result is cut to at most
 // limit bytes (limit <= 0: no limit), ending in "…" when cut.
 func clean(s string, limit int) string {
+	if limit > 0 && len(s) > limit+16 {
+		// Escaping never shortens text, so the first limit+16 bytes are
+		// enough to fill limit and show that it was cut.
+		s = s[:limit+16]
+	}
 	if isClean(s) {
 		return cut(s, limit)
 	}

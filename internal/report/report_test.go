@@ -411,9 +411,9 @@ func TestRenderUnknownFormat(t *testing.T) {
 	}
 }
 
-func bigReport(n int) *Report {
+func bigReport(n, repeat int) *Report {
 	actors := make([]evidence.Actor, n)
-	long := strings.Repeat("/wp-content/plugins/x", 200)
+	long := strings.Repeat("/wp-content/plugins/x", repeat)
 	for i := range actors {
 		actors[i] = actor(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), float64(i%97),
 			hit(evidence.WordPressScan, evidence.Medium, 20, sample(int64(i), long, 404, long)))
@@ -426,7 +426,7 @@ func bigReport(n int) *Report {
 }
 
 func TestBoundedOutput(t *testing.T) {
-	r := bigReport(5000)
+	r := bigReport(5000, 200)
 	for _, f := range []string{"text", "md", "html"} {
 		out := render(t, r, f)
 		if len(out) > 2<<20 {
@@ -511,5 +511,23 @@ func TestClean(t *testing.T) {
 	}
 	if got := clean(strings.Repeat("é", 100), 11); len(got) > 11 || !strings.HasSuffix(got, "…") {
 		t.Errorf("cut: %q", got)
+	}
+}
+
+func BenchmarkBuildRender(b *testing.B) {
+	// Samples as the rules keep them: truncated to a few hundred bytes.
+	actors := bigReport(20000, 10).Findings
+	in := make([]evidence.Actor, len(actors))
+	for i := range actors {
+		in[i] = actors[i].Evidence
+	}
+	for b.Loop() {
+		r := Build(BuildInput{Actors: in})
+		for _, f := range Formats {
+			var buf bytes.Buffer
+			if err := Render(&buf, r, f); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
