@@ -38,8 +38,11 @@ type Options struct {
 	// MaxOutputTokens caps one call's answer [4096].
 	MaxOutputTokens int
 	// RunTokenBudget caps input plus output tokens over the analyzer's life
-	// [200000]; a call is made only if its estimate fits in what is left. On
-	// AWS each Analyze Lambda gets its share of the run's budget from the caller.
+	// [200000]. A call is made only if its estimate (prompt, overhead and the
+	// full output allowance) fits in what is left; a batch that does not fit is
+	// cut down first. The one retry after an invalid answer is not checked
+	// again, so the real use can pass the budget by that retry. On AWS each
+	// Analyze Lambda gets its share of the run's budget from the caller.
 	RunTokenBudget   int64
 	MaxActorsPerCall int           // [20]
 	SamplesPerRule   int           // samples sent per rule hit [3]
