@@ -322,6 +322,9 @@ func newVerifyIndex(actors []evidence.Actor, campaigns []evidence.Campaign) *ver
 func verifyNorm(s string) string {
 	s = strings.TrimSpace(s)
 	if p, err := netip.ParsePrefix(s); err == nil {
+		if p.IsSingleIP() {
+			return p.Addr().Unmap().String()
+		}
 		return p.Masked().String()
 	}
 	if a, err := netip.ParseAddr(s); err == nil {

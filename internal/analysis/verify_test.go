@@ -65,6 +65,7 @@ func TestVerify(t *testing.T) {
 		{"clean", modelVerdict("198.51.100.7", "sqlmap sent union select to /products.php."), "198.51.100.7", "sqlmap sent union select to /products.php.", ""},
 		{"unknown actor", modelVerdict("203.0.113.9", "x"), "", "", "model gave a verdict for 203.0.113.9, which is not in the evidence; dropped"},
 		{"address inside an IPv6 /64 actor", modelVerdict("2001:db8:1:2::99", "Probed /wp-login.php."), "2001:db8:1:2::/64", "Probed /wp-login.php.", ""},
+		{"single-host prefix", modelVerdict("198.51.100.7/32", "ok"), "198.51.100.7", "ok", ""},
 		{"non-canonical spelling", modelVerdict(" 2001:DB8:1:2:0::/64", "ok"), "2001:db8:1:2::/64", "ok", ""},
 		{"hallucinated IP", modelVerdict("198.51.100.7", "SQL injection. It also worked with 203.0.113.9 to attack."), "198.51.100.7", "SQL injection.", "model named 203.0.113.9, which is not in the evidence; dropped"},
 		{"hallucinated IPv6", modelVerdict("198.51.100.7", "SQL injection. Same as 2001:db8:ffff::1."), "198.51.100.7", "SQL injection.", "model named 2001:db8:ffff::1"},
