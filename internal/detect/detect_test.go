@@ -407,8 +407,22 @@ func TestAllowlists(t *testing.T) {
 	if c.Allowlisted != int64(len(reqs)) {
 		t.Errorf("allowlisted = %d, want %d", c.Allowlisted, len(reqs))
 	}
-	if c.Actors != 2 || c.Requests != int64(len(reqs)) {
+	if c.Actors != 1 || c.Requests != int64(len(reqs)) {
 		t.Errorf("actors=%d requests=%d", c.Actors, c.Requests)
+	}
+}
+
+func TestAllowIPv6Host(t *testing.T) {
+	reqs := []req{
+		{ip: "2001:db8:1::1", target: "/.env", status: 404},
+		{ip: "2001:db8:1::1", target: "/.git/config", status: 404},
+		{ip: "2001:db8:1::2", target: "/.env", status: 404},
+		{ip: "2001:db8:1::2", target: "/.git/config", status: 404},
+	}
+	c := run(t, Config{Allow: Allowlist{CIDRs: []string{"2001:db8:1::1"}}}, reqs)
+	a, sus := find(c, "2001:db8:1::/64")
+	if !sus || a.Requests != 2 || c.Allowlisted != 2 {
+		t.Fatalf("allowlisting one IPv6 host: %+v, allowlisted %d", a, c.Allowlisted)
 	}
 }
 
@@ -688,5 +702,27 @@ func TestBenignActorMemory(t *testing.T) {
 	t.Logf("regular visitor: %.0f bytes (%d actors, 40 page views each)", per, e.Actors())
 	if per > 600 {
 		t.Errorf("regular visitor costs %.0f bytes, want <= 600", per)
+	}
+}
+
+// The benign path must not allocate: the same visitors' ordinary requests,
+// mixed-case and encoded included.
+func TestBenignNoAlloc(t *testing.T) {
+	e, _ := NewEngine(Config{})
+	var recs []*record.Record
+	for i, tg := range []string{"/", "/Blog/Some-Post", "/search?q=caf%C3%A9+%26+bar", "/static/App.9f2c.js", "/img/Logo.PNG"} {
+		for j := range 4 {
+			r := req{ip: fmt.Sprintf("198.51.100.%d", j+1), target: tg, status: 200, bytes: 900, ua: browser}.record(int64(i + 1))
+			recs = append(recs, r)
+			e.Observe(r) // create the actors first
+		}
+	}
+	n := 0
+	allocs := testing.AllocsPerRun(200, func() {
+		e.Observe(recs[n%len(recs)])
+		n++
+	})
+	if allocs != 0 {
+		t.Errorf("benign Observe allocates %.1f times per record", allocs)
 	}
 }

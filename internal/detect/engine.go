@@ -58,11 +58,13 @@ type Engine struct {
 	epoch            uint32
 	found            [numRules]found
 
-	lastClient netip.Addr
-	lastState  *actorState
-	uaCache    map[string]*uaInfo
-	lastUA     string
-	lastUAInfo *uaInfo
+	lastClient      netip.Addr
+	lastState       *actorState
+	lastAllowClient netip.Addr
+	lastAllowed     bool
+	uaCache         map[string]*uaInfo
+	lastUA          string
+	lastUAInfo      *uaInfo
 }
 
 // found is what one request matched for one rule.
@@ -122,8 +124,28 @@ func NewEngine(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Actors returns how many distinct actors the engine has seen.
+// Actors returns how many distinct actors the engine has seen, allowlisted
+// clients not included.
 func (e *Engine) Actors() int { return len(e.actors) }
+
+// allowedAddr reports whether a client address is in the CIDR allowlist.
+// It checks the address, not the actor: allowlisting one IPv6 host does not
+// allowlist its whole /64.
+func (e *Engine) allowedAddr(a netip.Addr) bool {
+	if a == e.lastAllowClient {
+		return e.lastAllowed
+	}
+	a = a.Unmap()
+	ok := false
+	for _, n := range e.allowNets {
+		if n.Contains(a) {
+			ok = true
+			break
+		}
+	}
+	e.lastAllowClient, e.lastAllowed = a, ok
+	return ok
+}
 
 func (e *Engine) actor(c netip.Addr) *actorState {
 	if e.lastState != nil && c == e.lastClient {
@@ -133,12 +155,6 @@ func (e *Engine) actor(c netip.Addr) *actorState {
 	st := e.actors[key]
 	if st == nil {
 		st = &actorState{}
-		for _, n := range e.allowNets {
-			if n.Overlaps(key) && n.Bits() <= key.Bits() {
-				st.allowed = true
-				break
-			}
-		}
 		e.actors[key] = st
 	}
 	e.lastClient, e.lastState = c, st
@@ -172,11 +188,11 @@ func (e *Engine) normRounds(buf *[]byte, s string, plus bool) (string, int) {
 // in it. Records may arrive in any time order.
 func (e *Engine) Observe(r *record.Record) {
 	e.requests++
-	st := e.actor(r.Client)
-	if st.allowed {
+	if len(e.allowNets) > 0 && e.allowedAddr(r.Client) {
 		e.allowlisted++
 		return
 	}
+	st := e.actor(r.Client)
 	t := r.Time.UnixNano()
 	if st.requests == 0 || t < st.first {
 		st.first = t

@@ -31,7 +31,7 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 	}
 	var weak []weakActor
 	for key, st := range e.actors {
-		if st.rich == nil || st.allowed {
+		if st.rich == nil {
 			continue
 		}
 		hits, weakHits := e.evaluate(st)

@@ -21,7 +21,6 @@ type actorState struct {
 	status      [3]statusCount
 	moreStatus  map[int]int64
 	paths       distinctSet
-	allowed     bool
 	rate        *rate
 	rich        *richState
 }
