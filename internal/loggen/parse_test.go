@@ -20,6 +20,8 @@ func TestParses(t *testing.T) {
 		t.Fatal(err)
 	}
 	inputs := map[string][]byte{"examples/access-logs.csv": sample}
+	want := map[string]logformat.Format{"examples/access-logs.csv": logformat.Amplify, "amplify": logformat.Amplify,
+		"cloudfront": logformat.CloudFront, "combined": logformat.Combined, "alb": logformat.ALB}
 	for _, f := range loggen.Formats {
 		var b bytes.Buffer
 		if err := loggen.Generate(&b, loggen.Options{Format: f, Rows: 5000, Seed: 2, Gzip: f == "cloudfront"}); err != nil {
@@ -32,6 +34,9 @@ func TestParses(t *testing.T) {
 			r, err := logformat.NewReader(bytes.NewReader(in), logformat.Options{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if r.Format() != want[name] {
+				t.Errorf("detected as %s, want %s", r.Format(), want[name])
 			}
 			var jndi, traversal bool
 			for {
