@@ -94,6 +94,14 @@ func EmailText(w io.Writer, r *Report, reportURL string) error {
 		}
 		t.line("")
 	}
+	if len(r.Campaigns) > 0 {
+		var n int
+		for _, c := range r.Campaigns {
+			n += len(c.Actors)
+		}
+		t.printf("Campaigns: %s (%s acting together; details in the full report).\n\n",
+			plural(int64(len(r.Campaigns)), "campaign", "campaigns"), plural(int64(n), "address", "addresses"))
+	}
 	if len(r.Blocklist) > 0 {
 		t.printf("Blocklist: %s at severity %s and above (in the full report, ready for an AWS WAF IP set).\n\n",
 			plural(int64(len(r.Blocklist)), "entry", "entries"), BlockMinSeverity)

@@ -224,6 +224,9 @@ func TestTextNeutralisesControls(t *testing.T) {
 	if err := EmailText(&mail, r, "https://example.com/r"); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(mail.String(), "Campaigns: 1 campaign (2 addresses") {
+		t.Errorf("email does not mention the campaign:\n%s", mail.String())
+	}
 	for name, out := range map[string]string{"text": render(t, r, "text"), "md": render(t, r, "md"), "email": mail.String()} {
 		for _, bad := range []string{"\x1b", "\x07", "\r", "\u202e", "\u2066"} {
 			if strings.Contains(out, bad) {
