@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/netip"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -364,4 +367,92 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// TestPipelineExampleLog runs the sample Amplify log (examples/README.md): its attacks are planted
+// from the documentation address ranges, so those are the actors the report must flag, and no
+// other address of the file may appear in the email.
+func TestPipelineExampleLog(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../examples/access-logs.csv")
+	if err != nil {
+		t.Skipf("no sample log: %v", err)
+	}
+	planted, others := splitExampleActors(t, data)
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	st := pipelineStack(t, model)
+	ev := st.upload("uploads/amplify/access-logs.csv", data)
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	st.checkSmallStates(*out.ExecutionArn)
+	final := st.finalState(*out.Output)
+	if final.Parse.Format != "amplify" || final.Parse.Rows == 0 {
+		t.Errorf("parse: format %q, %d rows", final.Parse.Format, final.Parse.Rows)
+	}
+	rep := st.report(final.Aggregate.Report.JSON)
+	var flagged []string
+	for _, f := range rep.Findings {
+		flagged = append(flagged, f.Actor)
+	}
+	slices.Sort(flagged)
+	if !slices.Equal(flagged, planted) {
+		t.Errorf("findings %v\nwant the planted actors %v", flagged, planted)
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	for _, ip := range others {
+		if regexp.MustCompile(`(^|[^0-9a-f:.])` + regexp.QuoteMeta(ip) + `($|[^0-9a-f:.])`).MatchString(mails[0].Message) {
+			t.Errorf("email names %s, which is not one of the planted attackers", ip)
+		}
+	}
+}
+
+// splitExampleActors reads the c-ip column of an Amplify CSV and splits the actors into those in
+// the documentation ranges (IPv6 as its /64, as the report names them) and all other addresses.
+func splitExampleActors(t *testing.T, data []byte) (planted, others []string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	header := strings.Split(strings.ReplaceAll(lines[0], `\`, ""), ",")
+	col := slices.Index(header, "c-ip")
+	if col < 0 {
+		t.Fatalf("no c-ip column in %q", lines[0])
+	}
+	doc := []netip.Prefix{
+		netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
+		netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+	}
+	seen := map[string]bool{}
+	for _, line := range lines[1:] {
+		fields := strings.Split(line, ",")
+		if len(fields) <= col || strings.HasPrefix(line, "date,") {
+			continue
+		}
+		addr, err := netip.ParseAddr(fields[col])
+		if err != nil {
+			continue
+		}
+		actor := addr.String()
+		if addr.Is6() {
+			actor = netip.PrefixFrom(addr, 64).Masked().String()
+		}
+		if seen[actor] {
+			continue
+		}
+		seen[actor] = true
+		if slices.ContainsFunc(doc, func(p netip.Prefix) bool { return p.Contains(addr) }) {
+			planted = append(planted, actor)
+		} else if addr.Is4() {
+			others = append(others, actor)
+		}
+	}
+	slices.Sort(planted)
+	if len(planted) == 0 || len(others) == 0 {
+		t.Fatalf("sample log: %d planted and %d other actors", len(planted), len(others))
+	}
+	return planted, others
 }
