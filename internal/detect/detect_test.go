@@ -390,6 +390,20 @@ func TestCatchAllPage(t *testing.T) {
 	run(t, Config{}, huge)
 }
 
+func TestAbsurdTimes(t *testing.T) {
+	e, _ := NewEngine(Config{})
+	for i, tm := range []time.Time{{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), t0} {
+		for j := range 12 {
+			e.Observe(&record.Record{Line: int64(i*12 + j), Time: tm, Client: netip.MustParseAddr(attacker),
+				Method: "GET", Path: fmt.Sprintf("/p%d.php", j), Status: 404})
+		}
+	}
+	a, sus := find(e.Result(0), attacker)
+	if !sus || hitFor(a, evidence.HTTPProbing) == nil || a.FirstSeen.Year() != 1970 {
+		t.Fatalf("absurd times: %+v", a)
+	}
+}
+
 func TestAllowlists(t *testing.T) {
 	cfg := Config{Allow: Allowlist{CIDRs: []string{"203.0.113.0/24"}, Paths: []string{"/healthz"}}}
 	reqs := each(404, "", "/.env", "/.git/config", "/shell.php")

@@ -193,7 +193,7 @@ func (e *Engine) Observe(r *record.Record) {
 		return
 	}
 	st := e.actor(r.Client)
-	t := r.Time.UnixNano()
+	t := unixNano(r.Time)
 	if st.requests == 0 || t < st.first {
 		st.first = t
 	}
@@ -232,7 +232,7 @@ func (e *Engine) Observe(r *record.Record) {
 			any = e.scanField(q2, fQuery) || any
 		}
 	}
-	if strings.ContainsAny(r.Referer, "$(<'\"") {
+	if strings.ContainsAny(r.Referer, "$(<'\"%{") {
 		nref := e.norm(&e.rbuf, r.Referer, false)
 		any = e.scanField(nref, fRef) || any
 	}
@@ -542,6 +542,23 @@ func badRequest(r *record.Record, npath string) (bad, strong bool, what string) 
 		return false, false, ""
 	}
 	return true, false, "unknown method"
+}
+
+var (
+	minTime = time.Unix(0, 0)
+	maxTime = time.Unix(0, 1<<62)
+)
+
+// unixNano is t in Unix nanoseconds, clamped to 1970..2116 so that a zero or
+// absurd time can neither wrap around nor overflow a difference of times.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return minTime.UnixNano()
+	case t.After(maxTime):
+		return maxTime.UnixNano()
+	}
+	return t.UnixNano()
 }
 
 func stripPort(h string) string {
