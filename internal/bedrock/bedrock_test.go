@@ -170,7 +170,7 @@ func TestClassifyRequest(t *testing.T) {
 		t.Fatalf("no data block in %q", user)
 	}
 	tag := m[1]
-	if !strings.Contains(system, "<"+tag+">") || !strings.Contains(system, "untrusted data") {
+	if !strings.Contains(system, "<"+tag+` id="...">`) || !strings.Contains(system, "</"+tag+">") || !strings.Contains(system, "untrusted data") {
 		t.Errorf("system prompt does not name the block %s as untrusted data", tag)
 	}
 	open := strings.Index(user, m[0])
