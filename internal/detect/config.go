@@ -43,7 +43,10 @@
 // costs about 200 bytes (counters, three status codes, a distinct-path
 // sketch); full evidence (samples, top paths and UAs, windows) is allocated
 // only when a rule matches, a probe fails or a crawl burst starts, and every
-// part of it is bounded.
+// part of it is bounded. So an actor's top paths and user agents count from
+// that moment on (requests, statuses and first/last seen count from the
+// start), and DistinctPaths is exact up to 6, then a linear-counting estimate
+// (within a few percent below 1,000, a lower bound past about 3,000).
 package detect
 
 import (
