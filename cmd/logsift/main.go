@@ -105,7 +105,7 @@ func newFlags(stderr io.Writer) *flags {
 	f.fs.StringVar(&f.config, "config", "", "JSON file with rule settings and allowlists (see README)")
 	f.fs.StringVar(&f.model, "model", "", "Bedrock model or inference-profile id; needs AWS credentials (default: offline analysis)")
 	f.fs.StringVar(&f.region, "region", "", "AWS region for Bedrock (default: from the AWS config)")
-	f.fs.Int64Var(&f.budget, "token-budget", 0, "cap on model input tokens for the run (0: the analyzer's default)")
+	f.fs.Int64Var(&f.budget, "token-budget", 0, "cap on model tokens (input and output) for the run (0: the analyzer's default)")
 	f.fs.StringVar(&f.failOn, "fail-on", "low", "lowest finding severity that makes the exit status 1: low, medium, high, critical")
 	f.fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
 	f.fs.IntVar(&f.maxLine, "max-line-bytes", 0, "reject lines longer than this (default 64 KiB)")
