@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -92,7 +91,7 @@ func Stages(ctx context.Context) (*pipeline.Stages, error) {
 		}
 		a := bedrock.New(client, opts, analysis.Offline{})
 		st.Analyzer = a
-		st.AnalyzerName = aws.ToString(&opts.ModelID)
+		st.AnalyzerName = opts.ModelID
 		if st.AnalyzerName == "" {
 			st.AnalyzerName = bedrock.DefaultModelID
 		}
