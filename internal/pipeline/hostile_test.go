@@ -1,0 +1,201 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/logsift/logsift/internal/hostile"
+	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/report"
+)
+
+// hostileDeadline bounds every run on a hostile file: a hang is a failure.
+const hostileDeadline = 20 * time.Second
+
+// hostileName names a case's subtest; the bomb runs under two limits.
+func hostileName(c hostile.Case) string {
+	if c.MaxInflatedBytes > 0 {
+		return fmt.Sprintf("%s/limit=%d", c.Name, c.MaxInflatedBytes)
+	}
+	return c.Name
+}
+
+// hostilePath is where the case's file is: checked in, or written into gen.
+func hostilePath(c hostile.Case, gen string) string {
+	if c.Generated {
+		return filepath.Join(gen, c.Name)
+	}
+	return filepath.Join("..", "..", "testdata", "hostile", c.Name)
+}
+
+// guarded runs fn with a context that expires after hostileDeadline and fails
+// the test if fn panics or does not return soon after, instead of letting one
+// hostile file take the whole test binary down or hang it. It returns fn's
+// bytes allocated while it ran (TotalAlloc growth; the tests
+// using it do not run in parallel, so little else allocates meanwhile).
+func guarded(t *testing.T, fn func(ctx context.Context) error) (uint64, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
+	defer cancel()
+	type result struct {
+		err   error
+		alloc uint64
+		panic any
+	}
+	done := make(chan result, 1)
+	go func() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r.panic = p
+			}
+			done <- r
+		}()
+		r.err = fn(ctx)
+		runtime.ReadMemStats(&after)
+		r.alloc = after.TotalAlloc - before.TotalAlloc
+	}()
+	select {
+	case r := <-done:
+		if r.panic != nil {
+			t.Fatalf("panic: %v", r.panic)
+		}
+		return r.alloc, r.err
+	case <-time.After(hostileDeadline + 5*time.Second):
+		t.Fatalf("still running %v after the deadline", hostileDeadline)
+		return 0, nil
+	}
+}
+
+func checkAlloc(t *testing.T, w hostile.Want, alloc uint64) {
+	t.Helper()
+	if w.MaxAlloc > 0 {
+		t.Logf("allocated %.1f MiB", float64(alloc)/(1<<20))
+	}
+	if w.MaxAlloc > 0 && alloc > w.MaxAlloc {
+		t.Errorf("allocated %d MiB, want under %d MiB", alloc>>20, w.MaxAlloc>>20)
+	}
+}
+
+func report1(t *testing.T, problems []string) {
+	t.Helper()
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// TestHostileInput runs every file of the hostile corpus through the local
+// run and the AWS Parse stage: each must end in the case's outcome, with
+// every line accounted for, no panic, no hang, and bounded memory.
+func TestHostileInput(t *testing.T) {
+	gen := t.TempDir()
+	if err := hostile.Write(gen); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range hostile.Cases {
+		t.Run(hostileName(c), func(t *testing.T) {
+			if c.Skip != "" {
+				t.Skip("known bug: " + c.Skip)
+			}
+			path := hostilePath(c, gen)
+			t.Run("local", func(t *testing.T) { hostileLocal(t, c, path) })
+			t.Run("parse", func(t *testing.T) { hostileParse(t, c, path) })
+		})
+	}
+}
+
+func hostileLocal(t *testing.T, c hostile.Case, path string) {
+	st := newStages(t)
+	st.Format.MaxInflatedBytes = c.MaxInflatedBytes
+	var rep *report.Report
+	alloc, err := guarded(t, func(ctx context.Context) (err error) {
+		rep, err = st.AnalyzeFiles(ctx, []string{path}, nil)
+		return err
+	})
+	checkAlloc(t, c.Want, alloc)
+	if c.Want.Err != nil {
+		report1(t, c.Want.CheckError(err, path))
+		return
+	}
+	if err != nil {
+		t.Fatalf("AnalyzeFiles: %v", err)
+	}
+	report1(t, c.Want.CheckInput(rep.Input))
+	if got := len(rep.Findings) > 0; got != c.Want.Findings {
+		t.Errorf("findings %v, want findings: %v", actorsOf(rep), c.Want.Findings)
+	}
+	for _, format := range []string{"text", "md", "html"} {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, rep, format); err != nil {
+			t.Fatalf("render %s: %v", format, err)
+		}
+		report1(t, hostile.CheckRender(format, buf.Bytes(), c.Want.Shows...))
+	}
+}
+
+func hostileParse(t *testing.T, c hostile.Case, path string) {
+	st := newStages(t)
+	st.Format.MaxInflatedBytes = c.MaxInflatedBytes
+	ctx := context.Background()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := SourceRef{Bucket: "hostile", Key: "uploads/" + c.Name, ETag: "e1", Size: fi.Size()}
+	if err := st.Store.Put(ctx, src.Key, f, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	var out ParseOutput
+	alloc, err := guarded(t, func(ctx context.Context) (err error) {
+		out, err = st.Parse(ctx, src)
+		return err
+	})
+	checkAlloc(t, c.Want, alloc)
+	if c.Want.Err != nil {
+		report1(t, c.Want.CheckError(err, src.Key))
+		return
+	}
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	var in report.Input
+	if err := st.getJSON(ctx, out.InputKey, &in); err != nil {
+		t.Fatal(err)
+	}
+	report1(t, c.Want.CheckInput(in))
+	if out.Lines != in.Lines || out.Rows != in.Parsed || out.Skipped != in.Skipped || out.Rejected != in.Rejected {
+		t.Errorf("stage output %d/%d/%d/%d lines/rows/skipped/rejected, input account %+v", out.Lines, out.Rows, out.Skipped, out.Rejected, in)
+	}
+	// Every parsed row must reach a chunk: count what the chunks hold.
+	var rows, listed int64
+	for _, ch := range out.Chunks {
+		listed += ch.Rows
+		rc, err := st.Store.Open(ctx, ch.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = readChunk(ctx, rc, func(*record.Record) { rows++ })
+		rc.Close()
+		if err != nil {
+			t.Fatalf("chunk %s: %v", ch.Key, err)
+		}
+	}
+	if rows != in.Parsed || listed != in.Parsed {
+		t.Errorf("chunks hold %d rows (listed %d), parsed %d", rows, listed, in.Parsed)
+	}
+}
