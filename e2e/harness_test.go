@@ -356,8 +356,10 @@ type stackOptions struct {
 	binaries map[string]string
 	// params override template parameter defaults (UseModel, AllowlistCIDRs, ...).
 	params map[string]string
-	// env is added to every function's environment (AWS_ENDPOINT_URL_BEDROCK_RUNTIME, ...).
+	// env is added to every function's environment.
 	env []string
+	// bedrockURL is the Bedrock test server the functions call (through their proxies).
+	bedrockURL string
 	// fastRetries shortens every Retry's IntervalSeconds to 1 s (moto's interpreter really sleeps),
 	// for tests that go through a state machine retry. Nothing else in the definition changes.
 	fastRetries bool
@@ -378,6 +380,10 @@ type stack struct {
 	bucket, topicARN, mailQueue, eventQueue, stateMachineARN string
 	definition                                               string // with the substitutions filled in
 	executions                                               int
+
+	tpl     *cfnTemplate
+	cfn     *cfnEnv
+	proxies map[string]*awsProxy // by function logical ID
 }
 
 func functionARN(id string) string {
@@ -393,7 +399,7 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 	}
 	began := time.Now()
 	routerPort := freePort(t)
-	st := &stack{t: t, motoURL: startMoto(t, routerPort), fns: map[string]*lambdaFn{}, bucket: "logsift-e2e-logs"}
+	st := &stack{t: t, motoURL: startMoto(t, routerPort), fns: map[string]*lambdaFn{}, proxies: map[string]*awsProxy{}, bucket: "logsift-e2e-logs", tpl: tpl}
 	ctx := context.Background()
 	cfg := aws.Config{
 		Region:      region,
@@ -460,9 +466,17 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 			return functionARN(id), nil
 		case id == "LogBucket" && attr == "Arn":
 			return "arn:aws:s3:::" + st.bucket, nil
+		case id == "TopicKey" && attr == "Arn":
+			return "arn:aws:kms:" + region + ":" + accountID + ":key/00000000-e2e0-0000-0000-000000000000", nil
 		}
 		return "", fmt.Errorf("!GetAtt %s.%s: not in the test stack", id, attr)
 	}}
+
+	st.cfn = env
+	if opts.binaries == nil {
+		// The real functions: whatever they did, their roles must have allowed it.
+		t.Cleanup(st.checkLeastPrivilege)
+	}
 
 	// The EventBridge rule, with an SQS target: moto does not deliver to Step Functions targets.
 	pattern, err := env.resolve(lookup(tpl.properties("UploadRule"), "EventPattern"))
@@ -485,7 +499,6 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 	// The functions, with the environment the template gives them.
 	common := []string{
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=" + region, "AWS_DEFAULT_REGION=" + region,
-		"AWS_ENDPOINT_URL_S3=" + st.motoURL, "AWS_ENDPOINT_URL_SNS=" + st.motoURL,
 		"AWS_EC2_METADATA_DISABLED=true", "LOGSIFT_S3_PATH_STYLE=true",
 		"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 	}
@@ -509,6 +522,13 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 		timeout := "300"
 		if n := lookup(tpl.properties(id), "Timeout"); n != nil {
 			timeout = n.Value
+		}
+		// Each function reaches AWS through a recording proxy of its own (see iam_test.go).
+		proxyURL, proxy := startAWSProxy(t, id, st.motoURL, opts.bedrockURL)
+		st.proxies[id] = proxy
+		vars = append(vars, "AWS_ENDPOINT_URL_S3="+proxyURL, "AWS_ENDPOINT_URL_SNS="+proxyURL)
+		if opts.bedrockURL != "" {
+			vars = append(vars, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME="+proxyURL)
 		}
 		st.fns[id] = startFunction(t, id, bootstrap, append(append([]string{}, common...), vars...), timeout)
 	}

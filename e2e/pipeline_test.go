@@ -27,7 +27,7 @@ const runTimeout = 90 * time.Second
 
 func pipelineStack(t *testing.T, model *bedrocktest.Server) *stack {
 	t.Cleanup(model.Close)
-	return deploy(t, stackOptions{env: []string{"AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + model.URL}})
+	return deploy(t, stackOptions{bedrockURL: model.URL})
 }
 
 // email is an SNS notification as an SQS subscriber without raw delivery receives it; the envelope
@@ -333,7 +333,7 @@ func TestPipelineModelThrottledThroughout(t *testing.T) {
 	t.Parallel()
 	model := bedrocktest.NewServer(func(bedrocktest.Request) bedrocktest.Reply { return bedrocktest.Throttle() })
 	t.Cleanup(model.Close)
-	st := deploy(t, stackOptions{env: []string{"AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + model.URL}, fastRetries: true})
+	st := deploy(t, stackOptions{bedrockURL: model.URL, fastRetries: true})
 	fx := makeFixture()
 	ev := st.upload("uploads/access.log", fx.log)
 
