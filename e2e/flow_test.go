@@ -39,31 +39,47 @@ func TestFlowStubs(t *testing.T) {
 	t.Logf("output: %s", *out.Output)
 }
 
+// TestFlowFailureNotifies fails each stage in turn: the execution fails with the stage's error,
+// after NotifyFailure was told which stage failed.
 func TestFlowFailureNotifies(t *testing.T) {
 	t.Parallel()
-	st := stubStack(t, "filter")
-	ev := st.upload("uploads/stub.csv", []byte("x\n"))
-	out := st.execute(ev, 60*time.Second)
-	if out.Status != sfntypes.ExecutionStatusFailed {
-		t.Fatalf("status %s, want FAILED; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	for _, stage := range []string{"Parse", "Filter", "Analyze", "Aggregate", "Notify"} {
+		t.Run(stage, func(t *testing.T) {
+			t.Parallel()
+			st := stubStack(t, strings.ToLower(stage))
+			out := st.execute(st.upload("uploads/stub.csv", []byte("x\n")), 60*time.Second)
+			if out.Status != sfntypes.ExecutionStatusFailed {
+				t.Fatalf("status %s, want FAILED; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+			}
+			if deref(out.Error) != "stageError" || !strings.Contains(deref(out.Cause), "failed on purpose") {
+				t.Errorf("execution error %q cause %q; want the stage's error", deref(out.Error), deref(out.Cause))
+			}
+			nf := st.stateOutputs(*out.ExecutionArn)["NotifyFailure"]
+			if len(nf) != 1 {
+				t.Fatalf("NotifyFailure ran %d times; history:\n%s", len(nf), st.history(*out.ExecutionArn))
+			}
+			var state struct {
+				Notify struct {
+					Input string `json:"input"`
+				} `json:"notify"`
+			}
+			if err := json.Unmarshal([]byte(nf[0]), &state); err != nil {
+				t.Fatal(err)
+			}
+			var in struct {
+				Mode    string            `json:"mode"`
+				Source  map[string]any    `json:"source"`
+				Failure map[string]string `json:"failure"`
+			}
+			if err := json.Unmarshal([]byte(state.Notify.Input), &in); err != nil {
+				t.Fatal(err)
+			}
+			if in.Mode != "failure" || in.Failure["stage"] != stage || in.Failure["error"] != "stageError" ||
+				!strings.Contains(in.Failure["cause"], "failed on purpose") || in.Source["key"] != "uploads/stub.csv" {
+				t.Errorf("failure notice input = %s", state.Notify.Input)
+			}
+		})
 	}
-	outputs := st.stateOutputs(*out.ExecutionArn)
-	nf := outputs["NotifyFailure"]
-	if len(nf) != 1 {
-		t.Fatalf("NotifyFailure ran %d times; history:\n%s", len(nf), st.history(*out.ExecutionArn))
-	}
-	var state struct {
-		Notify struct {
-			Input string `json:"input"`
-		} `json:"notify"`
-	}
-	if err := json.Unmarshal([]byte(nf[0]), &state); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(state.Notify.Input, `"stage":"Chunks"`) || !strings.Contains(state.Notify.Input, "Filter failed on chunk") {
-		t.Errorf("failure notice input = %s", state.Notify.Input)
-	}
-	t.Logf("error %s cause %s", *out.Error, *out.Cause)
 }
 
 // TestFlowAlreadyReported checks the Choice after Parse: a run whose report exists ends there.
