@@ -79,6 +79,9 @@ var Cases = []Case{
 	{Name: "other.csv", Want: Want{Err: notALog, Reason: "no line matches a known format"}},
 	{Name: "data.json", Want: Want{Err: notALog, Reason: "no line matches a known format"}},
 	{Name: "amplify-missing-status.csv", Want: Want{Err: notALog, Reason: `lacks required column "sc-status"`}},
+	{Name: "nested.log.gz.gz", Generated: true, Want: Want{Err: notALog, Reason: "nested gzip"}},
+	{Name: "header-cut.log.gz", Generated: true, Want: Want{Err: notALog, Reason: "gzip"},
+		Skip: "a gzip cut inside its 10-byte header fails with a plain error (logformat: reading gzip header: unexpected EOF) that wraps neither ErrNotALog nor ErrInputTooLarge"},
 	{Name: "bomb.log.gz", Generated: true, MaxInflatedBytes: BombSniffLimit,
 		Want: Want{Err: tooLarge, Reason: "more than 16384 bytes after decompression", MaxAlloc: 8 << 20}},
 
@@ -86,6 +89,13 @@ var Cases = []Case{
 	{Name: "truncated.log.gz", Generated: true, Want: Want{
 		Lines: TruncatedLines + 1, Parsed: TruncatedLines, Rejected: 1,
 		Reasons: map[string]int64{"truncated": 1}, EndedEarly: "unexpected EOF"}},
+	{Name: "bad-checksum.log.gz", Generated: true, Want: Want{
+		Lines: GzipLines, Parsed: GzipLines, EndedEarly: "invalid checksum"}},
+	{Name: "trailing-garbage.log.gz", Generated: true, Want: Want{
+		Lines: GzipLines, Parsed: GzipLines, EndedEarly: "invalid header"}},
+	{Name: "nul-tail.log", Generated: true, Want: Want{
+		Lines: NULTailLines + 1, Parsed: NULTailLines, Rejected: 1,
+		Reasons: map[string]int64{"line-too-long": 1}}},
 	{Name: "bomb.log.gz", Generated: true, MaxInflatedBytes: BombLimit, Want: Want{
 		Limited: true, Parsed: BombLimit / int64(len(BombLine)), MinParsed: (BombLimit - 256<<10) / int64(len(BombLine)),
 		EndedEarly: "input too large", Findings: true, MaxAlloc: 16 << 20}},

@@ -35,6 +35,11 @@ var Files = []File{
 	{"invalid-utf8-nul.log", writeInvalidUTF8},
 	{"injection.log", writeInjection},
 	{"truncated.log.gz", writeTruncatedGzip},
+	{"bad-checksum.log.gz", writeBadChecksum},
+	{"trailing-garbage.log.gz", writeTrailingGarbage},
+	{"header-cut.log.gz", writeHeaderCut},
+	{"nested.log.gz.gz", writeNested},
+	{"nul-tail.log", writeNULTail},
 	{"bomb.log.gz", writeBomb},
 	{"long-line.log", writeLongLine},
 	{"long-first-line.log", writeLongFirstLine},
@@ -280,5 +285,61 @@ func writeLong(w io.Writer, n int) error {
 		left -= k
 	}
 	_, err := io.WriteString(w, tail)
+	return err
+}
+
+// GzipLines is how many lines the small gzip files hold.
+const GzipLines = 50
+
+// gzipped returns the gzip of GzipLines ordinary lines.
+func gzipped() []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	for i := range GzipLines {
+		io.WriteString(zw, benign(i))
+	}
+	zw.Close()
+	return b.Bytes()
+}
+
+// writeBadChecksum writes a gzip whose CRC-32 in the trailer is wrong: every
+// line inflates, then the check fails.
+func writeBadChecksum(w io.Writer) error {
+	b := gzipped()
+	b[len(b)-8] ^= 0xff
+	_, err := w.Write(b)
+	return err
+}
+
+// writeTrailingGarbage writes a complete gzip followed by 4 KiB of zeros, as
+// a tool that pads files to a block size leaves it.
+func writeTrailingGarbage(w io.Writer) error {
+	_, err := w.Write(append(gzipped(), make([]byte, 4096)...))
+	return err
+}
+
+// writeHeaderCut writes the first 6 bytes of a gzip: the magic and part of
+// the 10-byte header, as a download that stopped at once leaves it.
+func writeHeaderCut(w io.Writer) error {
+	_, err := w.Write(gzipped()[:6])
+	return err
+}
+
+// writeNested writes a gzip of a gzip of a log (compressed twice by mistake).
+func writeNested(w io.Writer) error {
+	zw := gzip.NewWriter(w)
+	zw.Write(gzipped())
+	return zw.Close()
+}
+
+// NULTailLines ordinary lines come before a 1 MiB run of NUL bytes without
+// a newline, as a file system leaves a log after a crash.
+const NULTailLines = 100
+
+func writeNULTail(w io.Writer) error {
+	for i := range NULTailLines {
+		io.WriteString(w, benign(i))
+	}
+	_, err := w.Write(make([]byte, 1<<20))
 	return err
 }
