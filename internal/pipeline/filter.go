@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -52,20 +51,21 @@ func (s *Stages) storeEvidence(ctx context.Context, run string, ch evidence.Chun
 	return out, nil
 }
 
-// readChunk decodes a chunk object (gzip'd JSON lines of records).
+// readChunk decodes a chunk object (a gzip'd record stream). The chunk came
+// back from the bucket, so the decoder treats it as untrusted; a damaged chunk
+// fails the stage rather than being half-read.
 func readChunk(ctx context.Context, r io.Reader, observe func(*record.Record)) error {
 	gz, err := gzip.NewReader(bufio.NewReaderSize(r, 256<<10))
 	if err != nil {
 		return err
 	}
 	defer gz.Close()
-	dec := json.NewDecoder(gz)
+	dec := record.NewDecoder(gz)
 	var rec record.Record
 	for n := 0; ; n++ {
 		if n&0xfff == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		rec = record.Record{}
 		if err := dec.Decode(&rec); err == io.EOF {
 			return nil
 		} else if err != nil {

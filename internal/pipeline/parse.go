@@ -220,7 +220,7 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		if err := w.finish(); err != nil {
 			return out, fmt.Errorf("finish chunk %d: %w", i, err)
 		}
-		key := s.workKey(run, "chunks", fmt.Sprintf("%03d.ndjson.gz", i))
+		key := s.workKey(run, "chunks", fmt.Sprintf("%03d.rec.gz", i))
 		if err := s.Store.Put(ctx, key, w.f, "application/gzip"); err != nil {
 			return out, fmt.Errorf("store chunk %d: %w", i, err)
 		}

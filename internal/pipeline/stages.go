@@ -22,6 +22,7 @@ import (
 	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/logformat"
+	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/store"
 )
 
@@ -150,12 +151,12 @@ func (s *Stages) tempFile(pattern string) (*os.File, error) {
 	return os.CreateTemp(s.TempDir, pattern)
 }
 
-// chunkWriter is one partition being written: gzip'd JSON lines of records.
+// chunkWriter is one partition being written: a gzip'd record stream.
 type chunkWriter struct {
 	f    *os.File
 	bw   *bufio.Writer
 	gz   *gzip.Writer
-	enc  *json.Encoder
+	enc  *record.Encoder
 	rows int64
 }
 
@@ -166,10 +167,13 @@ func (s *Stages) newChunkWriter() (*chunkWriter, error) {
 	}
 	bw := bufio.NewWriterSize(f, 256<<10)
 	gz, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
-	return &chunkWriter{f: f, bw: bw, gz: gz, enc: json.NewEncoder(gz)}, nil
+	return &chunkWriter{f: f, bw: bw, gz: gz, enc: record.NewEncoder(gz)}, nil
 }
 
 func (c *chunkWriter) finish() error {
+	if err := c.enc.Close(); err != nil {
+		return err
+	}
 	if err := c.gz.Close(); err != nil {
 		return err
 	}
