@@ -40,6 +40,7 @@ var Files = []File{
 	{"header-cut.log.gz", writeHeaderCut},
 	{"nested.log.gz.gz", writeNested},
 	{"nul-tail.log", writeNULTail},
+	{"amplify-utf16.csv", writeUTF16},
 	{"bomb.log.gz", writeBomb},
 	{"long-line.log", writeLongLine},
 	{"long-first-line.log", writeLongFirstLine},
@@ -343,3 +344,19 @@ func writeNULTail(w io.Writer) error {
 	_, err := w.Write(make([]byte, 1<<20))
 	return err
 }
+
+// writeUTF16 writes an Amplify header and two rows as UTF-16 LE with a BOM,
+// as Excel's "Unicode Text" saves a sheet.
+func writeUTF16(w io.Writer) error {
+	row := "2026-11-20,09:00:00,JFK52-P3,862,100.64.1.1,GET,d2abc8xyz3k4lm.cloudfront.net,/,200,-,curl/8.4.0,-,-,Hit,utf16\\=\\=,main.d1x8k2q7w3v9zr.amplifyapp.com,https,137,0.040,-,TLSv1.3,TLS_AES_128_GCM_SHA256,Hit,HTTP/2.0,-,-,42052,0.039,Hit,text/html,548,-,-"
+	text := AmplifyHeader + "\r\n" + row + "\r\n" + row + "\r\n"
+	b := []byte{0xff, 0xfe}
+	for _, c := range []byte(text) { // ASCII only: one UTF-16 unit each
+		b = append(b, c, 0)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// AmplifyHeader is the header line of an Amplify console download.
+const AmplifyHeader = `date,time,x-edge-location,sc-bytes,c-ip,cs-method,cs\(Host),cs-uri-stem,sc-status,cs\(Referer),cs\(User-Agent),cs-uri-query,cs\(Cookie),x-edge-result-type,x-edge-request-id,x-host-header,cs-protocol,cs-bytes,time-taken,x-forwarded-for,ssl-protocol,ssl-cipher,x-edge-response-result-type,cs-protocol-version,fle-status,fle-encrypted-fields,c-port,time-to-first-byte,x-edge-detailed-result-type,sc-content-type,sc-content-len,sc-range-start,sc-range-end`

@@ -216,3 +216,56 @@ func TestHostileParseMessage(t *testing.T) {
 		t.Errorf("Parse error %q, want one saying once that the file is not a log", err)
 	}
 }
+
+// TestHostileFileName checks that a file (or S3 key) name carrying terminal
+// escapes, HTML and Markdown is neutralised in every render: the name is
+// attacker-controlled when a bucket accepts uploads from a tool.
+func TestHostileFileName(t *testing.T) {
+	name := "a\x1b]0;x\x07\x1b[2J<script>alert(1)<\u2215script>`<img src=x>`\nb](javascript:alert(2)).log"
+	path := filepath.Join(t.TempDir(), name)
+	line := hostile.Combined("198.51.100.23", hostile.Start, "GET", "/.env", 200, "curl/8.4.0")
+	if err := os.WriteFile(path, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	local, err := newStages(t).AnalyzeFiles(ctx, []string{path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStages(t)
+	staged, out, err := st.RunStaged(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "md", "html"} {
+		var show []string
+		if format != "md" { // Markdown shows a cleaned-up base name only
+			show = []string{"alert(1)"}
+		}
+		for run, rep := range map[string]*report.Report{"local": local, "staged": staged} {
+			var buf bytes.Buffer
+			if err := report.Render(&buf, rep, format); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range hostile.CheckRender(format, buf.Bytes(), show...) {
+				t.Errorf("%s: %s", run, p)
+			}
+		}
+	}
+	// What Aggregate stored is what the email links to.
+	for format, key := range map[string]string{"text": out.Report.Text, "md": out.Report.MD, "html": out.Report.HTML} {
+		rc, err := st.Store.Open(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		_, err = buf.ReadFrom(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range hostile.CheckRender(format, buf.Bytes()) {
+			t.Errorf("stored %s: %s", key, p)
+		}
+	}
+}
