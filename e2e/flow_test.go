@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
@@ -101,5 +105,52 @@ func TestFlowAlreadyReported(t *testing.T) {
 	}
 	if _, ok := st.stateOutputs(*again.ExecutionArn)["AlreadyReported"]; !ok {
 		t.Errorf("second run did not end in AlreadyReported; history:\n%s", st.history(*again.ExecutionArn))
+	}
+}
+
+// TestRuleMatchesUploadsOnly checks the template's EventBridge pattern on moto: uploads of log files
+// start a run; the pipeline's own writes (work/, reports/) and other files do not, so it never
+// triggers itself.
+func TestRuleMatchesUploadsOnly(t *testing.T) {
+	t.Parallel()
+	st := stubStack(t, "")
+	keys := map[string]bool{
+		"uploads/access.csv":              true,
+		"uploads/2026/11/cf.log.gz":       true,
+		"uploads/alb.log":                 true,
+		"uploads/nginx.txt":               true,
+		"uploads/photo.png":               false,
+		"uploads/access.csv.bak":          false,
+		"work/0123/chunks/000.ndjson.gz":  false,
+		"reports/uploads/access.csv/x.gz": false,
+		"access.csv":                      false,
+	}
+	var want []string
+	for key, match := range keys {
+		if _, err := st.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &st.bucket, Key: aws.String(key), Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+		if match {
+			want = append(want, key)
+		}
+	}
+	var got []string
+	for _, body := range st.receive(st.eventQueue, len(keys), 3*time.Second) {
+		var ev struct {
+			Detail struct {
+				Object struct {
+					Key string `json:"key"`
+				} `json:"object"`
+			} `json:"detail"`
+		}
+		if err := json.Unmarshal([]byte(body), &ev); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev.Detail.Object.Key)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the rule matched %q, want %q", got, want)
 	}
 }
