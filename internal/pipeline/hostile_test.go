@@ -3,17 +3,21 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/logsift/logsift/internal/hostile"
 	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
+	"github.com/logsift/logsift/internal/store"
 )
 
 // hostileDeadline bounds every run on a hostile file: a hang is a failure.
@@ -37,9 +41,9 @@ func hostilePath(c hostile.Case, gen string) string {
 
 // guarded runs fn with a context that expires after hostileDeadline and fails
 // the test if fn panics or does not return soon after, instead of letting one
-// hostile file take the whole test binary down or hang it. It returns fn's
-// bytes allocated while it ran (TotalAlloc growth; the tests
-// using it do not run in parallel, so little else allocates meanwhile).
+// hostile file take the whole test binary down or hang it. It returns the
+// bytes allocated while fn ran (TotalAlloc growth: the tests using it do not
+// run in parallel, so little else allocates meanwhile) and fn's error.
 func guarded(t *testing.T, fn func(ctx context.Context) error) (uint64, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
@@ -267,5 +271,44 @@ func TestHostileFileName(t *testing.T) {
 		for _, p := range hostile.CheckRender(format, buf.Bytes()) {
 			t.Errorf("stored %s: %s", key, p)
 		}
+	}
+}
+
+// resetStore is a bucket whose objects fail to read, as an S3 stream does
+// when the connection drops, after the first n bytes.
+type resetStore struct {
+	store.Dir
+	n int64
+}
+
+var errReset = errors.New("read tcp 10.0.0.1:443: connection reset by peer")
+
+func (s resetStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.Dir.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(rc, s.n), iotest.ErrReader(errReset)), rc}, nil
+}
+
+// TestHostileReadError checks that a read error before the first byte is
+// reported as what it is, not as a file that is not a log: the email would
+// otherwise tell the user their log is unreadable after a network blip.
+func TestHostileReadError(t *testing.T) {
+	t.Skip("known bug: logformat.NewReader drops a read error from its 64 KiB sniff and, with no bytes read, returns ErrNotALog (no line matches a known format)")
+	st := newStages(t)
+	st.Store = resetStore{Dir: st.Store.(store.Dir)}
+	ctx := context.Background()
+	line := hostile.Combined("100.64.0.1", hostile.Start, "GET", "/", 200, "curl/8.4.0")
+	src := SourceRef{Bucket: "hostile", Key: "uploads/a.log", ETag: "e1", Size: int64(len(line))}
+	if err := st.Store.Put(ctx, src.Key, strings.NewReader(line), ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.Parse(ctx, src)
+	if !errors.Is(err, errReset) || isNotALog(err) {
+		t.Errorf("Parse error %q, want the read error, not a verdict on the file", err)
 	}
 }
