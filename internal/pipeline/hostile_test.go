@@ -145,6 +145,12 @@ func hostileLocal(t *testing.T, c hostile.Case, path string) {
 		}
 		report1(t, hostile.CheckRender(format, buf.Bytes(), c.Want.Shows...))
 	}
+	// The Notify stage's email body is plain text too.
+	var mail bytes.Buffer
+	if err := report.EmailText(&mail, rep, "https://example.com/report.html"); err != nil {
+		t.Fatal(err)
+	}
+	report1(t, hostile.CheckRender("text", mail.Bytes()))
 }
 
 func hostileParse(t *testing.T, c hostile.Case, path string) {
@@ -256,6 +262,22 @@ func TestHostileFileName(t *testing.T) {
 			}
 		}
 	}
+	// The email: subjects go into a mail header (SNS allows printable ASCII,
+	// at most 100 characters, no newline), bodies are plain text.
+	for _, subj := range []string{report.Subject(local, name), report.FailureSubject(name, "parse")} {
+		if len(subj) > 100 || strings.IndexFunc(subj, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+			t.Errorf("subject %q is not at most 100 printable ASCII characters", subj)
+		}
+	}
+	var mail bytes.Buffer
+	if err := report.EmailText(&mail, local, "https://example.com/report.html"); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.FailureText(&mail, name, "parse", name+" is not a log logsift can read"); err != nil {
+		t.Fatal(err)
+	}
+	report1(t, hostile.CheckRender("text", mail.Bytes(), "alert(1)"))
+
 	// What Aggregate stored is what the email links to.
 	for format, key := range map[string]string{"text": out.Report.Text, "md": out.Report.MD, "html": out.Report.HTML} {
 		rc, err := st.Store.Open(ctx, key)
