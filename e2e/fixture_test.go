@@ -29,7 +29,11 @@ const (
 )
 
 // makeFixture writes the log. Addresses are from the documentation ranges (RFC 5737).
-func makeFixture() fixture {
+func makeFixture() fixture { return makeFixtureSize(0) }
+
+// makeFixtureSize writes the same log followed by ordinary browsing from a few thousand more
+// visitors (100.64.0.0/10) until it is at least minBytes long.
+func makeFixtureSize(minBytes int) fixture {
 	var f fixture
 	var buf bytes.Buffer
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -103,6 +107,10 @@ func makeFixture() fixture {
 				write(ip, attacks[ip][round])
 			}
 		}
+	}
+	for i := 0; buf.Len() < minBytes; i++ {
+		v := i % 3000
+		write(fmt.Sprintf("100.64.%d.%d", v/250, v%250+1), browse[(i/3000)%len(browse)])
 	}
 	f.log = buf.Bytes()
 	return f

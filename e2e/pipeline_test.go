@@ -362,6 +362,45 @@ func TestPipelineModelThrottledThroughout(t *testing.T) {
 	checkEmailNames(t, mails[0], fx)
 }
 
+// TestPipelineManyChunks uploads a log big enough for Parse to partition it into several chunks,
+// so the Map runs Filter (and Analyze where needed) per chunk and Aggregate merges them.
+func TestPipelineManyChunks(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	st := pipelineStack(t, model)
+	fx := makeFixtureSize(17 << 20)
+	ev := st.upload("uploads/big.log", fx.log)
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	st.checkSmallStates(*out.ExecutionArn)
+	final := st.finalState(*out.Output)
+	n := len(final.Parse.Chunks)
+	if n < 2 {
+		t.Fatalf("Parse made %d chunk(s) of %d bytes; the test needs several", n, len(fx.log))
+	}
+	if got := st.fns["FilterFunction"].invokes.Load(); int(got) != n || len(final.Chunks) != n {
+		t.Errorf("%d chunks, Filter invoked %d times, Map returned %d results", n, got, len(final.Chunks))
+	}
+	rows := int64(0)
+	for _, c := range final.Parse.Chunks {
+		rows += c.Rows
+	}
+	if lines := int64(strings.Count(string(fx.log), "\n")); final.Parse.Rows != lines || rows != lines {
+		t.Errorf("parse: %d rows, chunks hold %d; the file has %d lines", final.Parse.Rows, rows, lines)
+	}
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+	t.Logf("%d bytes, %d rows, %d chunks, %d suspicious", len(fx.log), final.Parse.Rows, n, final.Aggregate.Suspicious)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return "<nil>"
