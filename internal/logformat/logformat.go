@@ -160,6 +160,9 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 		cr := &countingReader{r: raw}
 		zr, err := gzip.NewReader(cr)
 		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrHeader) {
+				return nil, fmt.Errorf("%w: gzip data cut off or damaged in its header (%v)", ErrNotALog, err)
+			}
 			return nil, fmt.Errorf("logformat: reading gzip header: %w", err)
 		}
 		lim := &inflateLimit{r: zr, in: cr, maxOut: opt.MaxInflatedBytes, ratio: opt.MaxInflateRatio}
@@ -168,10 +171,18 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 	} else {
 		lr.br = raw
 	}
+	if err := lr.skipLongLeadingLines(); err != nil {
+		return nil, err
+	}
 	prefix, err := lr.br.Peek(sniffBytes)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		if errors.Is(err, ErrInputTooLarge) {
 			return nil, fmt.Errorf("logformat: %w", err)
+		}
+		if len(prefix) == 0 && !lr.gzip {
+			// Nothing could be read at all: a failed read (a dropped
+			// connection), not a file that is not a log.
+			return nil, fmt.Errorf("logformat: reading the input: %w", err)
 		}
 		// other errors (a truncated gzip) surface from Next after the
 		// complete lines
@@ -183,6 +194,33 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 	}
 	lr.format, lr.p = f, p
 	return lr, nil
+}
+
+// skipLongLeadingLines rejects leading lines longer than the line limit
+// before the format is sniffed: otherwise one huge request at the top of a
+// download would fill the sniff window and hide the format of every row
+// after it.
+func (lr *Reader) skipLongLeadingLines() error {
+	for range sniffLines {
+		window, err := lr.br.Peek(lr.br.Size())
+		if bytes.IndexByte(window, '\n') >= 0 || err != nil && err != bufio.ErrBufferFull {
+			return nil // a complete line, EOF, or a read error for later
+		}
+		line, tooLong, err := lr.readLine()
+		lr.stats.Lines++
+		if tooLong {
+			lr.reject(lr.stats.Lines, ReasonLineTooLong, line)
+		} else {
+			lr.reject(lr.stats.Lines, ReasonTruncated, line)
+		}
+		if err != nil {
+			if err != io.EOF {
+				lr.err = fmt.Errorf("logformat: reading line %d: %w", lr.stats.Lines, err)
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // Format returns the detected (or hinted) format; "" for an input with no

@@ -194,7 +194,7 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		}
 		if err != nil {
 			if isNotALog(err) {
-				return out, fmt.Errorf("%s is not a log logsift can read: %w", o.Key, err)
+				return out, fmt.Errorf("%s: %w", o.Key, err)
 			}
 			return out, fmt.Errorf("parse %s: %w", o.Key, err)
 		}
@@ -235,7 +235,7 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		out.Message = fmt.Sprintf("manifest of %d objects; ", len(inputs)) + out.Message
 	}
 	if len(account.Errors) > 0 {
-		out.Message += "; input ended early: " + strings.Join(account.Errors, "; ")
+		out.Message += "; " + strings.Join(account.Errors, "; ")
 	}
 	log.Info("parsed", "format", out.Format, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
 	return out, nil
