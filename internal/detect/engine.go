@@ -43,11 +43,10 @@ type Engine struct {
 	actors      map[netip.Prefix]*actorState
 	requests    int64
 	allowlisted int64
-	// pageSizes histograms the sizes of 2xx answers to page requests (in
-	// 16-byte buckets), to tell a served secret from a single-page app's
-	// catch-all index.html.
-	pageSizes map[int64]int64
-	pages     int64
+	// sizes is this engine's own page-size histogram; site, when set, is the
+	// whole run's, which judges catch-all answers instead (UsePageSizes).
+	sizes *PageSizes
+	site  *PageSizes
 
 	// Per-record scratch space, reused so the benign path does not allocate.
 	pbuf, qbuf, rbuf []byte
@@ -100,7 +99,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		seed:      maphash.MakeSeed(),
 		actors:    make(map[netip.Prefix]*actorState),
 		uaCache:   make(map[string]*uaInfo),
-		pageSizes: make(map[int64]int64),
+		sizes:     NewPageSizes(),
 	}
 	for _, s := range cfg.Allow.UserAgents {
 		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
@@ -291,13 +290,7 @@ func (e *Engine) Observe(r *record.Record) {
 		burst = st.rate.add(t)*2 >= int64(e.cfg.CrawlRequestsPerMinute)
 	}
 
-	if !any && status >= 200 && status < 300 && r.Bytes > 0 && !static {
-		k := r.Bytes / 16
-		if _, ok := e.pageSizes[k]; ok || len(e.pageSizes) < maxPageSizes {
-			e.pageSizes[k]++
-			e.pages++
-		}
-	}
+	e.sizes.Observe(r)
 
 	if !any && !probeFail && !burst && st.rich == nil {
 		return // the cheap, common case: nothing to remember beyond counters
@@ -585,4 +578,16 @@ func durationString(d Duration) string {
 		return fmt.Sprintf("%dm", int(v/time.Minute))
 	}
 	return v.String()
+}
+
+// UsePageSizes makes the engine judge single-page-app catch-all answers
+// against p, the whole run's histogram, instead of the rows it saw itself.
+func (e *Engine) UsePageSizes(p *PageSizes) { e.site = p }
+
+// pageSizes is the histogram catch-all answers are judged against.
+func (e *Engine) pageSizes() *PageSizes {
+	if e.site != nil {
+		return e.site
+	}
+	return e.sizes
 }

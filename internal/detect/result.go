@@ -157,24 +157,13 @@ func (e *Engine) catchAll(n int64, sizes []int64) bool {
 	if n >= 2 && len(sizes) == 1 {
 		return true
 	}
-	if e.pages < 20 || len(sizes) >= 4 {
+	ps := e.pageSizes()
+	if ps.Pages < 20 || len(sizes) >= 4 {
 		return false
 	}
 	for _, s := range sizes {
-		var near int64
-		lo, hi := (s-s/50)/16, (s+s/50)/16
-		if hi-lo <= 64 {
-			for k := lo; k <= hi; k++ {
-				near += e.pageSizes[k]
-			}
-		} else {
-			for k, c := range e.pageSizes {
-				if k >= lo && k <= hi {
-					near += c
-				}
-			}
-		}
-		if near*10 < e.pages {
+		near := ps.near(s)
+		if near*10 < ps.Pages {
 			return false
 		}
 	}

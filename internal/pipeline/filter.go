@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/store"
 )
 
 // Filter runs the deterministic rules over one chunk's rows and stores the
@@ -19,6 +21,15 @@ func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, erro
 	eng, err := detect.NewEngine(s.Detect)
 	if err != nil {
 		return out, fmt.Errorf("rules config: %w", err)
+	}
+	sizes := detect.NewPageSizes()
+	switch err := s.getJSON(ctx, s.pageSizesKey(in.Run), sizes); {
+	case err == nil:
+		eng.UsePageSizes(sizes)
+	case errors.Is(err, store.ErrNotFound):
+		// A run from before the histogram existed: judge by this chunk alone.
+	default:
+		return out, fmt.Errorf("load page sizes: %w", err)
 	}
 	rc, err := s.Store.Open(ctx, in.Chunk.Key)
 	if err != nil {

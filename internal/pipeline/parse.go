@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/logformat"
 	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
@@ -176,7 +177,11 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 			return out, fmt.Errorf("chunk file: %w", err)
 		}
 	}
+	// The site-wide page-size histogram, so that every chunk's rules judge
+	// catch-all answers as a single engine over the whole log would.
+	sizes := detect.NewPageSizes()
 	emit := func(rec *record.Record) error {
+		sizes.Observe(rec)
 		w := writers[partition(rec, k)]
 		w.rows++
 		return w.enc.Encode(rec)
@@ -228,6 +233,9 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 	}
 	out.InputKey = s.workKey(run, "input.json")
 	if err := s.putJSON(ctx, out.InputKey, account); err != nil {
+		return out, err
+	}
+	if err := s.putJSON(ctx, s.pageSizesKey(run), sizes); err != nil {
 		return out, err
 	}
 	out.Message = fmt.Sprintf("%s: %d rows parsed, %d rejected, %d skipped; %d chunks", out.Format, out.Rows, out.Rejected, out.Skipped, len(out.Chunks))

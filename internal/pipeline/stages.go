@@ -101,6 +101,8 @@ func (s *Stages) reportBase(src SourceRef, run string) string {
 	return s.reportPrefix() + src.Key + "/" + run
 }
 
+func (s *Stages) pageSizesKey(run string) string { return s.workKey(run, "pagesizes.json") }
+
 func (s *Stages) sentKey(src SourceRef, run string) string { return s.reportBase(src, run) + ".sent" }
 
 // putJSON stores v as JSON.
