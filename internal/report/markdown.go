@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -181,15 +180,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 		thousands(in.Lines), thousands(in.Parsed), thousands(in.Skipped), thousands(in.Rejected), thousands(in.Duplicates))
 	t.printf("- Time window: %s; %s\n", window(in.First, in.Last), plural(in.Actors, "client", "clients"))
 	if len(in.Reasons) > 0 {
-		keys := make([]string, 0, len(in.Reasons))
-		for k := range in.Reasons {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %d", mdCode(k, 40), in.Reasons[k]))
-		}
+		parts := reasonCounts(in.Reasons, mdCode)
 		t.printf("- Rejected by reason: %s\n", strings.Join(parts, ", "))
 		for i, sm := range in.Samples {
 			if i == maxRejectShown {

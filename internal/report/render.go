@@ -353,15 +353,7 @@ func renderText(w io.Writer, r *Report) error {
 		thousands(in.Lines), thousands(in.Parsed), thousands(in.Skipped), thousands(in.Rejected), thousands(in.Duplicates))
 	t.printf("  time window: %s; %s\n", window(in.First, in.Last), plural(in.Actors, "client", "clients"))
 	if len(in.Reasons) > 0 {
-		keys := make([]string, 0, len(in.Reasons))
-		for k := range in.Reasons {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %d", clean(k, 40), in.Reasons[k]))
-		}
+		parts := reasonCounts(in.Reasons, clean)
 		t.wrap("  rejected by reason: ", strings.Join(parts, ", "))
 		for i, sm := range in.Samples {
 			if i == maxRejectShown {
@@ -414,4 +406,19 @@ func more(total, shown int) string {
 		return ""
 	}
 	return fmt.Sprintf(" … and %d more", total-shown)
+}
+
+// reasonCounts lists rejection reasons with their counts, sorted, each reason
+// quoted for the output format.
+func reasonCounts(m map[string]int64, quote func(string, int) string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", quote(k, 40), m[k]))
+	}
+	return parts
 }
