@@ -401,6 +401,51 @@ func TestPipelineManyChunks(t *testing.T) {
 	t.Logf("%d bytes, %d rows, %d chunks, %d suspicious", len(fx.log), final.Parse.Rows, n, final.Aggregate.Suspicious)
 }
 
+// TestPipelineManifest uploads a manifest naming a prefix outside the upload prefix: both logs
+// under it make one run, one report and one email, and Parse's role must allow reading them.
+func TestPipelineManifest(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	st := pipelineStack(t, model)
+	fx := makeFixture()
+	// Half the lines in each file: every actor's requests are spread over both.
+	lines := strings.SplitAfter(string(fx.log), "\n")
+	var a, b strings.Builder
+	for i, l := range lines {
+		if i%2 == 0 {
+			a.WriteString(l)
+		} else {
+			b.WriteString(l)
+		}
+	}
+	for key, body := range map[string]string{"logs/site/part-1.log": a.String(), "logs/site/part-2.log": b.String()} {
+		if _, err := st.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &st.bucket, Key: &key, Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Outside the upload prefix the parts start nothing; the manifest starts the one run.
+	ev := st.upload("uploads/site-batch.txt", []byte("# logsift manifest\nlogs/site/\n"))
+	if more := st.receive(st.eventQueue, 1, time.Second); len(more) != 0 {
+		t.Fatalf("an extra event: %s", more[0])
+	}
+
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	final := st.finalState(*out.Output)
+	if want := int64(strings.Count(string(fx.log), "\n")); final.Parse.Objects != 2 || final.Parse.Rows != want {
+		t.Errorf("parse: %d objects, %d rows; want 2 objects, %d rows", final.Parse.Objects, final.Parse.Rows, want)
+	}
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return "<nil>"
