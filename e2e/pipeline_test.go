@@ -446,6 +446,41 @@ func TestPipelineManifest(t *testing.T) {
 	checkEmailNames(t, mails[0], fx)
 }
 
+// TestPipelineTokenBudgetPerRun runs the same log four times (as four uploads) against warm
+// functions with a token budget that one run fits in easily but four do not: the budget is per
+// run, so every run costs the same tokens and gets the model's verdicts.
+func TestPipelineTokenBudgetPerRun(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	t.Cleanup(model.Close)
+	st := deploy(t, stackOptions{bedrockURL: model.URL, env: []string{"LOGSIFT_TOKEN_BUDGET=12000"}})
+	fx := makeFixture()
+	var first int64
+	for i, key := range []string{"uploads/run-1.log", "uploads/run-2.log", "uploads/run-3.log", "uploads/run-4.log"} {
+		out := st.execute(st.upload(key, fx.log), runTimeout)
+		if out.Status != sfntypes.ExecutionStatusSucceeded {
+			t.Fatalf("run %d: status %s; history:\n%s", i+1, out.Status, st.history(*out.ExecutionArn))
+		}
+		final := st.finalState(*out.Output)
+		rep := st.report(final.Aggregate.Report.JSON)
+		tokens := final.Aggregate.InputTokens + final.Aggregate.OutputTokens
+		if i == 0 {
+			first = tokens
+			if tokens == 0 || tokens > 12000/2 {
+				t.Fatalf("run 1 used %d tokens; the test needs a run well under the 12000 budget", tokens)
+			}
+		}
+		if tokens != first || rep.Analysis.Truncated || rep.Analysis.ModelUnavailable {
+			t.Errorf("run %d: %d tokens (run 1: %d), truncated %v, model unavailable %v, notes %q",
+				i+1, tokens, first, rep.Analysis.Truncated, rep.Analysis.ModelUnavailable, rep.Analysis.Notes)
+		}
+		st.emails(1, 5*time.Second)
+	}
+	if got := st.fns["AnalyzeFunction"].invokes.Load(); got != 4 {
+		t.Errorf("Analyze invoked %d times, want 4 (one warm function for every run)", got)
+	}
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return "<nil>"
