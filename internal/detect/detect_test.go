@@ -740,3 +740,34 @@ func TestBenignNoAlloc(t *testing.T) {
 		t.Errorf("benign Observe allocates %.1f times per record", allocs)
 	}
 }
+
+// Ordinary requests to login endpoints (a sign-in that works, the session
+// check a single-page app makes on every view) must stay on the cheap path:
+// only failed logins are evidence.
+func TestLoginSuccessStaysCheap(t *testing.T) {
+	e, _ := NewEngine(Config{})
+	for i, tg := range []string{"/api/session", "/login", "/api/login", "/signin"} {
+		method := "GET"
+		if i%2 == 1 {
+			method = "POST"
+		}
+		r := req{ip: fmt.Sprintf("198.51.100.%d", i+1), method: method, target: tg, status: 200, bytes: 300, ua: browser}.record(int64(i + 1))
+		e.Observe(r)
+	}
+	for p, st := range e.actors {
+		if st.rich != nil {
+			t.Errorf("%s: a successful login request allocated rich state", p)
+		}
+	}
+	// A failed one is evidence.
+	e.Observe(req{ip: "198.51.100.9", method: "POST", target: "/api/login", status: 401, ua: browser}.record(9))
+	rich := 0
+	for _, st := range e.actors {
+		if st.rich != nil {
+			rich++
+		}
+	}
+	if rich != 1 {
+		t.Errorf("%d actors with rich state after one failed login, want 1", rich)
+	}
+}

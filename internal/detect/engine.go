@@ -292,7 +292,21 @@ func (e *Engine) Observe(r *record.Record) {
 
 	e.sizes.Observe(r)
 
-	if !any && !probeFail && !burst && st.rich == nil {
+	// The login marker only matters for failed logins: a successful sign-in
+	// is the most ordinary request there is and must not cost rich state.
+	loginFail := false
+	if f := e.found[rLogin]; f.hit && !pathAllowed {
+		post := strings.EqualFold(r.Method, "POST")
+		loginFail = status == 401 || status == 403 || status == 429 ||
+			(post && status >= 400 && status < 500) ||
+			(post && strings.Contains(npath, "xmlrpc.php")) ||
+			(post && status == 200 && strings.Contains(npath, "wp-login.php"))
+	}
+	if any && !loginFail && e.onlyLogin() {
+		any = false
+	}
+
+	if !any && !probeFail && !burst && !loginFail && st.rich == nil {
 		return // the cheap, common case: nothing to remember beyond counters
 	}
 	rs := st.richState(&e.cfg)
@@ -308,15 +322,9 @@ func (e *Engine) Observe(r *record.Record) {
 		rs.probe.add(t, maphash.String(e.seed, npath))
 		rs.rule(rProbing).sample(r, "", "")
 	}
-	if f := e.found[rLogin]; f.hit && !pathAllowed {
-		post := strings.EqualFold(r.Method, "POST")
-		if status == 401 || status == 403 || status == 429 ||
-			(post && status >= 400 && status < 500) ||
-			(post && strings.Contains(npath, "xmlrpc.php")) ||
-			(post && status == 200 && strings.Contains(npath, "wp-login.php")) {
-			rs.brute.add(t, 0)
-			rs.rule(rBrute).sample(r, "", "")
-		}
+	if loginFail {
+		rs.brute.add(t, 0)
+		rs.rule(rBrute).sample(r, "", "")
 	}
 	if !any {
 		return
@@ -590,4 +598,15 @@ func (e *Engine) pageSizes() *PageSizes {
 		return e.site
 	}
 	return e.sizes
+}
+
+// onlyLogin reports whether the login marker is the only rule the current
+// request matched.
+func (e *Engine) onlyLogin() bool {
+	for id := ruleID(0); id < numRules; id++ {
+		if e.found[id].hit && id != rLogin {
+			return false
+		}
+	}
+	return true
 }
