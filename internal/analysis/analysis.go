@@ -80,6 +80,8 @@ type ClassifyResult struct {
 	// ModelUnavailable is set when the model could not be used and the verdicts
 	// come from the rules alone.
 	ModelUnavailable bool `json:"model_unavailable,omitempty"`
+	// OverBudget counts actors left to the rules because the token budget ran out.
+	OverBudget int `json:"over_budget,omitempty"`
 }
 
 // RecommendInput is the aggregated picture the recommendations are written for.

@@ -191,6 +191,7 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 		}
 		if !fits {
 			notes = append(notes, fmt.Sprintf("%d actors over the token budget were summarised by the rules", len(actors)-start))
+			res.OverBudget += len(actors) - start
 			unsent = append(unsent, actors[start:]...)
 			break
 		}

@@ -490,6 +490,9 @@ func TestTokenBudget(t *testing.T) {
 			if !slices.Contains(res.Notes, want) {
 				t.Errorf("notes %q lack %q", res.Notes, want)
 			}
+			if res.OverBudget != 30-sent {
+				t.Errorf("OverBudget %d, want %d", res.OverBudget, 30-sent)
+			}
 			if len(res.Verdicts) != 30 {
 				t.Fatalf("%d verdicts", len(res.Verdicts))
 			}

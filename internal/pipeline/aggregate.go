@@ -109,6 +109,7 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 		observations = append(observations, v.Observations...)
 		info.Notes = append(info.Notes, v.Notes...)
 		info.Usage.Add(v.Usage)
+		info.Truncated = info.Truncated || v.OverBudget > 0
 		if v.ModelUnavailable {
 			info.ModelUnavailable = true
 			if len(v.Verdicts) == 0 {
