@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/logsift/logsift/internal/store"
@@ -20,7 +21,9 @@ import (
 //	logs/alb/one-file.log.gz                (a key)
 //
 // Blank lines and other # lines are ignored. Keep the named objects outside the
-// upload prefix, or each of them starts its own run as well.
+// upload prefix, or each of them starts its own run as well. A prefix that
+// also covers logsift's own work/ or reports/ objects, or the manifest itself
+// (such as "w" or "uploads/"), lists them, but they are left out.
 const manifestMagic = "# logsift manifest"
 
 // Limits on manifests, so that a mistaken prefix cannot start an endless run.
@@ -37,7 +40,7 @@ func isManifest(br *bufio.Reader) bool {
 
 // manifestObjects reads a manifest and lists the objects it names, in order,
 // without duplicates. The pipeline's own prefixes are refused.
-func (s *Stages) manifestObjects(ctx context.Context, r io.Reader) ([]store.Object, error) {
+func (s *Stages) manifestObjects(ctx context.Context, self string, r io.Reader) ([]store.Object, error) {
 	lister, ok := s.Store.(store.Lister)
 	if !ok {
 		return nil, fmt.Errorf("this store cannot list objects for a manifest")
@@ -56,14 +59,15 @@ func (s *Stages) manifestObjects(ctx context.Context, r io.Reader) ([]store.Obje
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if strings.HasPrefix(line, s.workPrefix()) || strings.HasPrefix(line, s.reportPrefix()) {
+		if s.ownKey(line) {
 			return nil, fmt.Errorf("manifest line %d: %q is inside logsift's own %s or %s prefix", n+1, line, s.workPrefix(), s.reportPrefix())
 		}
 		found, truncated, err := lister.List(ctx, line, maxManifestObjects-len(objs)+1)
 		if err != nil {
 			return nil, fmt.Errorf("manifest line %d: %w", n+1, err)
 		}
-		if len(found) == 0 {
+		found = slices.DeleteFunc(found, func(o store.Object) bool { return s.ownKey(o.Key) || o.Key == self })
+		if len(found) == 0 && !truncated {
 			return nil, fmt.Errorf("manifest line %d: no object has the key or prefix %q", n+1, line)
 		}
 		for _, o := range found {
@@ -81,4 +85,9 @@ func (s *Stages) manifestObjects(ctx context.Context, r io.Reader) ([]store.Obje
 		return nil, fmt.Errorf("manifest names no objects")
 	}
 	return objs, nil
+}
+
+// ownKey reports whether key is under the pipeline's work or report prefix.
+func (s *Stages) ownKey(key string) bool {
+	return strings.HasPrefix(key, s.workPrefix()) || strings.HasPrefix(key, s.reportPrefix())
 }

@@ -16,6 +16,9 @@ import (
 	"github.com/logsift/logsift/internal/store"
 )
 
+// maxMessageErrors is how many input errors Parse's one-line message names.
+const maxMessageErrors = 3
+
 // scanResult is the account of one input.
 type scanResult struct {
 	Format logformat.Format
@@ -152,7 +155,7 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 	inputs := []store.Object{{Key: in.Key, Size: in.Size}}
 	manifest := isManifest(br)
 	if manifest {
-		if inputs, err = s.manifestObjects(ctx, br); err != nil {
+		if inputs, err = s.manifestObjects(ctx, in.Key, br); err != nil {
 			return out, fmt.Errorf("%s: %w", in.Key, err)
 		}
 	}
@@ -242,8 +245,13 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 	if manifest {
 		out.Message = fmt.Sprintf("manifest of %d objects; ", len(inputs)) + out.Message
 	}
-	if len(account.Errors) > 0 {
-		out.Message += "; " + strings.Join(account.Errors, "; ")
+	// The message is part of the state output, which Step Functions caps at
+	// 256 KiB: a manifest of thousands of cut files must not list them all.
+	if errs := account.Errors; len(errs) > 0 {
+		if len(errs) > maxMessageErrors {
+			errs = append(errs[:maxMessageErrors:maxMessageErrors], fmt.Sprintf("and %d more (see the report)", len(errs)-maxMessageErrors))
+		}
+		out.Message += "; " + strings.Join(errs, "; ")
 	}
 	log.Info("parsed", "format", out.Format, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
 	return out, nil

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -406,8 +407,23 @@ func TestParseManifest(t *testing.T) {
 		t.Errorf("findings %v, want only the attacker spread across the batch", got)
 	}
 
+	// A prefix wider than meant ("w", "uploads/b/") also lists logsift's own
+	// files under work/ and reports/ and the manifest itself: they are left out.
+	st.Store.Put(ctx, "wide/part.log", strings.NewReader(combinedLine("100.64.0.2", start, "GET", "/", 200, browser)), "")
+	st.Store.Put(ctx, "uploads/b/extra.log", strings.NewReader(combinedLine("100.64.0.3", start, "GET", "/", 200, browser)), "")
+	wide := "# logsift manifest\nw\nuploads/b/\n"
+	st.Store.Put(ctx, "uploads/b/wide.txt", strings.NewReader(wide), "")
+	p, err = st.Parse(ctx, SourceRef{Bucket: "b", Key: "uploads/b/wide.txt", ETag: "m2", Size: int64(len(wide))})
+	if err != nil {
+		t.Fatalf("manifest with wide prefixes: %v", err)
+	}
+	if p.Objects != 2 || p.Rows != 2 {
+		t.Errorf("manifest with wide prefixes: %d objects, %d rows; want the two logs only", p.Objects, p.Rows)
+	}
+
 	for name, m := range map[string]string{
 		"own prefix": "# logsift manifest\nwork/\n",
+		"own only":   "# logsift manifest\nrep\n",
 		"missing":    "# logsift manifest\nbatches/nothing-here/\n",
 		"empty":      "# logsift manifest\n# nothing\n",
 	} {
@@ -437,5 +453,46 @@ func TestAnalyzeFolder(t *testing.T) {
 	}
 	if _, err := newStages(t).AnalyzeFiles(context.Background(), []string{t.TempDir()}, nil); err == nil {
 		t.Error("an empty folder gave no error")
+	}
+}
+
+// TestParseMessageBounded checks that Parse's one-line message, part of the
+// state output Step Functions caps at 256 KiB, names only a few of the inputs
+// that ended early however many a manifest names.
+func TestParseMessageBounded(t *testing.T) {
+	ctx := context.Background()
+	st := newStages(t)
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	var body strings.Builder
+	for i := range 200 {
+		body.WriteString(combinedLine("100.64.0.1", start.Add(time.Duration(i)*time.Second), "GET", "/", 200, browser))
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body.String()))
+	zw.Close()
+	cutGz := gz.Bytes()[:gz.Len()-10] // the trailer is gone: the input ends early
+	const files = 20
+	for i := range files {
+		st.Store.Put(ctx, fmt.Sprintf("batches/cut/%02d.log.gz", i), bytes.NewReader(cutGz), "")
+	}
+	manifest := "# logsift manifest\nbatches/cut/\n"
+	st.Store.Put(ctx, "uploads/cut.txt", strings.NewReader(manifest), "")
+	p, err := st.Parse(ctx, SourceRef{Bucket: "b", Key: "uploads/cut.txt", ETag: "c1", Size: int64(len(manifest))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(p.Message, "batches/cut/"); n != maxMessageErrors {
+		t.Errorf("message names %d inputs, want %d: %q", n, maxMessageErrors, p.Message)
+	}
+	if want := fmt.Sprintf("and %d more", files-maxMessageErrors); !strings.Contains(p.Message, want) {
+		t.Errorf("message %q does not say %q", p.Message, want)
+	}
+	var in report.Input
+	if err := st.getJSON(ctx, p.InputKey, &in); err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Errors) != files {
+		t.Errorf("input account keeps %d errors, want all %d", len(in.Errors), files)
 	}
 }
