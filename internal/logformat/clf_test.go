@@ -123,6 +123,8 @@ func TestCombinedRejects(t *testing.T) {
 		{`1.2.3.4 - - [29/Sep/2021:12:37:05 +0200] "GET / HTTP/1.1" abc 1`, ReasonBadStatus},
 		{`1.2.3.4 - - [29/Sep/2021:12:37:05 +9900] "GET / HTTP/1.1" 200 1`, ReasonBadTime},
 		{`1.2.3.4 - - [32/Sep/2021:12:37:05 +0200] "GET / HTTP/1.1" 200 1`, ReasonBadTime},
+		{`1.2.3.4 - - [31/Sep/2021:12:37:05 +0200] "GET / HTTP/1.1" 200 1`, ReasonBadTime},
+		{`1.2.3.4 - - [31/Feb/2021:12:37:60 +0200] "GET / HTTP/1.1" 200 1`, ReasonBadTime},
 		{`nothost - - [29/Sep/2021:12:37:05 +0200] "GET / HTTP/1.1" 200 1`, ReasonBadClientIP},
 		{`999.2.3.4 - - [29/Sep/2021:12:37:05 +0200] "GET / HTTP/1.1" 200 1`, ReasonBadClientIP},
 		{`1.2.3.4 - - [29/Sep/2021:12:37:05 +0200] "GET / HTTP/1.1 200 1`, ReasonBadRequest},
@@ -192,5 +194,14 @@ func TestNginxTraversalFixture(t *testing.T) {
 	// decoded once only: %252E stays %2E
 	if recs[2].RawPath != "/%252E%252E%252Ffoo1" || recs[2].Path != "/%2E%2E%2Ffoo1" {
 		t.Errorf("third %q %q", recs[2].RawPath, recs[2].Path)
+	}
+}
+
+// A leap second is a real time: it reads as the next minute's first second,
+// across a day and a year boundary too.
+func TestLeapSecond(t *testing.T) {
+	recs, _ := readString(t, `1.2.3.4 - - [31/Dec/2016:23:59:60 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`+"\n", Options{})
+	if want := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC); len(recs) != 1 || !recs[0].Time.Equal(want) {
+		t.Errorf("records %+v, want one at %v", recs, want)
 	}
 }

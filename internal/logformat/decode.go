@@ -285,15 +285,18 @@ func digits(v []byte, n int) (int, bool) {
 
 // mkTime builds a UTC time, rejecting out-of-range fields rather than
 // letting time.Date normalise them (month 13 is a bad time, not January).
+// A leap second (:60) is accepted and becomes the next minute's :00.
 func mkTime(y, mo, d, h, mi, s, nsec int) (time.Time, bool) {
 	if y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
 		return time.Time{}, false
 	}
-	t := time.Date(y, time.Month(mo), d, h, mi, s, nsec, time.UTC)
-	if t.Day() != d && s != 60 {
+	// The day is checked before the seconds are added: a leap second may
+	// roll over to the next day, an invalid day (31 Feb) must not.
+	t := time.Date(y, time.Month(mo), d, h, mi, 0, nsec, time.UTC)
+	if t.Day() != d {
 		return time.Time{}, false
 	}
-	return t, true
+	return t.Add(time.Duration(s) * time.Second), true
 }
 
 // cachedTime returns the time parsed for key if it is the same as the last
