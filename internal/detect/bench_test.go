@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/netip"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/logsift/logsift/internal/logformat"
 	"github.com/logsift/logsift/internal/loggen"
@@ -80,4 +83,21 @@ func BenchmarkParseAndDetect(b *testing.B) {
 		e.Result(0)
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkHostileTriggers measures requests whose query and referer are
+// 60 KiB of one confirmed pattern's trigger text: the confirm checks must
+// stay bounded per field however many matches there are.
+func BenchmarkHostileTriggers(b *testing.B) {
+	for _, unit := range []string{"union ", "'or ", "${a:-", ";id ", "select ", "onload ", "|sh "} {
+		q := strings.Repeat(unit, (60<<10)/len(unit))
+		r := &record.Record{Time: time.Unix(0, 0), Client: netip.MustParseAddr("192.0.2.1"), Method: "GET",
+			Path: "/x", RawPath: "/x", Query: q, RawQuery: q, Referer: q, UA: "x", Status: 404}
+		b.Run(strings.TrimSpace(unit), func(b *testing.B) {
+			e, _ := NewEngine(Config{})
+			for b.Loop() {
+				e.Observe(r)
+			}
+		})
+	}
 }

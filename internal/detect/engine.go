@@ -24,7 +24,7 @@ const (
 	maxProbeSet    = 32   // matched attack paths kept per actor for campaigns
 	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
 	maxPageSizes   = 4096 // size buckets of the page-size histogram
-	maxConfirms    = 4    // confirm checks per pattern and field
+	maxConfirms    = 8    // confirm checks per pattern and field
 	confirmSpan    = 1024 // bytes either side of a match a confirm check sees
 	rateAfter      = 8    // requests after which an actor's crawl rate is tracked
 )
@@ -51,11 +51,15 @@ type Engine struct {
 	// Per-record scratch space, reused so the benign path does not allocate.
 	pbuf, qbuf, rbuf []byte
 	matches          []match
-	confirmed        []uint32 // per pattern: scan epoch its confirm last ran in
-	confirmOK        []bool
-	confirmN         []uint8
-	epoch            uint32
-	found            [numRules]found
+	// Per pattern, for the field being scanned: the scan epoch the state
+	// below belongs to, whether a confirm check passed, how many ran, and
+	// the end of the text the last one saw.
+	confirmed []uint32
+	confirmOK []bool
+	confirmN  []uint8
+	covered   []int
+	epoch     uint32
+	found     [numRules]found
 
 	lastClient      netip.Addr
 	lastState       *actorState
@@ -120,6 +124,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.confirmed = make([]uint32, len(e.pats))
 	e.confirmOK = make([]bool, len(e.pats))
 	e.confirmN = make([]uint8, len(e.pats))
+	e.covered = make([]int, len(e.pats))
 	return e, nil
 }
 
@@ -217,11 +222,6 @@ func (e *Engine) Observe(r *record.Record) {
 
 	// Scan the request with the single pattern automaton.
 	e.found = [numRules]found{}
-	e.epoch++
-	if e.epoch == 0 {
-		clear(e.confirmed)
-		e.epoch = 1
-	}
 	any := e.scanField(npath, fPath)
 	if nquery != "" {
 		any = e.scanField(nquery, fQuery) || any
@@ -406,6 +406,11 @@ func (e *Engine) Observe(r *record.Record) {
 // scanField runs the automaton over one normalised field and records the
 // rules whose patterns match there. It reports whether any did.
 func (e *Engine) scanField(text string, fl field) bool {
+	e.epoch++
+	if e.epoch == 0 {
+		clear(e.confirmed)
+		e.epoch = 1
+	}
 	e.matches = e.m.scan(text, e.matches[:0])
 	any := false
 	for _, mt := range e.matches {
@@ -426,21 +431,32 @@ func (e *Engine) scanField(text string, fl field) bool {
 			}
 		}
 		if p.confirm != nil {
-			// Confirm on a window around the match, a few times per pattern
-			// and field at most, so a line built of trigger characters
-			// cannot make the regular expressions quadratic.
+			// Confirm on a window from confirmSpan before the match to
+			// twice that after it, skipping matches a failed window
+			// already saw with confirmSpan of context after them, and
+			// at most maxConfirms times per pattern and field. Each check
+			// covers confirmSpan of new text, so decoys cannot use the
+			// checks up before the real payload unless they fill the
+			// first maxConfirms*confirmSpan bytes of the field (longer
+			// than servers accept a request line), and a field built of
+			// trigger characters cannot make the regexps quadratic.
 			if e.confirmed[mt.id] != e.epoch {
 				e.confirmed[mt.id] = e.epoch
-				e.confirmN[mt.id] = 0
 				e.confirmOK[mt.id] = false
+				e.confirmN[mt.id] = 0
+				e.covered[mt.id] = -1
 			}
 			if !e.confirmOK[mt.id] {
-				if e.confirmN[mt.id] >= maxConfirms {
+				if mt.end+confirmSpan <= e.covered[mt.id] || e.confirmN[mt.id] >= maxConfirms {
 					continue
 				}
 				e.confirmN[mt.id]++
 				lo := max(0, mt.end-len(p.text)-confirmSpan)
-				hi := min(len(text), mt.end+confirmSpan)
+				hi := min(len(text), mt.end+2*confirmSpan)
+				if p.tail {
+					hi = len(text)
+				}
+				e.covered[mt.id] = hi
 				if !p.confirm(text[lo:hi]) {
 					continue
 				}
@@ -494,7 +510,6 @@ func (e *Engine) uaInfoFor(ua string) *uaInfo {
 	}
 	saved := e.found
 	e.found = [numRules]found{}
-	e.epoch++
 	if e.scanField(nua, fUA) {
 		for id, f := range e.found {
 			if f.hit {

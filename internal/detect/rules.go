@@ -93,6 +93,7 @@ type pattern struct {
 	pos     position
 	strong  bool                   // fires the rule on its own
 	confirm func(text string) bool // extra check on the text around the match
+	tail    bool                   // confirm needs the text up to its end (a cheap suffix check)
 	label   string                 // marker shown in reasons when text alone says little
 }
 
@@ -208,7 +209,7 @@ func allPatterns() []pattern {
 		"/c99shell.php", "/r57shell.php", "/shell.aspx", "/cmd.aspx", "/cmd.jsp", "/shell.jsp",
 		"/cmd.asp", "/shell.asp", "/simple-backdoor.php", "/wp-shell.php", "/leaf.php", "/marijuana.php",
 		"/shell20.php", "/1337.php")...)
-	p = append(p, pattern{text: "/wp-content/uploads/", rule: rWebshell, fields: fPath, strong: true,
+	p = append(p, pattern{text: "/wp-content/uploads/", rule: rWebshell, fields: fPath, strong: true, tail: true,
 		confirm: func(s string) bool { return strings.HasSuffix(s, ".php") || strings.HasSuffix(s, ".phtml") },
 		label:   "PHP file under /wp-content/uploads/"})
 
