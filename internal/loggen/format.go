@@ -71,14 +71,14 @@ func (f *formatter) flush() error {
 
 const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-// requestID appends a 56-character x-edge-request-id (base64url of 42 bytes)
-// without its "==" padding.
+// requestID appends the 54 characters of an x-edge-request-id (base64url of
+// 40 bytes) before its "==" padding, which the caller writes.
 func (f *formatter) requestID(b []byte) []byte {
 	for i := 0; i < 6; i++ {
 		x := f.rng.Uint64()
 		n := 10
 		if i == 5 {
-			n = 6
+			n = 4
 		}
 		for j := 0; j < n; j++ {
 			b = append(b, b64[x&63])
