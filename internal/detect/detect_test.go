@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -769,5 +770,31 @@ func TestLoginSuccessStaysCheap(t *testing.T) {
 	}
 	if rich != 1 {
 		t.Errorf("%d actors with rich state after one failed login, want 1", rich)
+	}
+}
+
+// Distinct long user agents must not pile up in the UA cache.
+func TestLongUAsNotRetained(t *testing.T) {
+	if testing.Short() {
+		t.Skip("memory measurement")
+	}
+	e, _ := NewEngine(Config{})
+	const n, size = 2000, 32 << 10
+	ua := []byte(strings.Repeat("a", size))
+	r := &record.Record{Method: "GET", Path: "/", Status: 200, Client: netip.MustParseAddr(attacker), Time: t0}
+	var m runtimeMem
+	before := m.heap()
+	for i := range n {
+		copy(ua, fmt.Sprintf("%08d", i))
+		r.UA = string(ua)
+		e.Observe(r)
+	}
+	r.UA = ""
+	e.Observe(r) // drops the engine's reference to the last UA
+	grown := int64(m.heap()) - int64(before)
+	runtime.KeepAlive(e)
+	t.Logf("%d distinct %d-byte UAs: heap grew %d bytes", n, size, grown)
+	if grown > 4<<20 {
+		t.Errorf("heap grew %d MB over %d distinct long UAs", grown>>20, n)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	maxWindowEvent = 1024 // window events kept per actor before compaction
 	maxProbeSet    = 32   // matched attack paths kept per actor for campaigns
 	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
+	maxCachedUA    = 512  // bytes of the longest UA the cache keeps
 	maxPageSizes   = 4096 // size buckets of the page-size histogram
 	maxConfirms    = 8    // confirm checks per pattern and field
 	confirmSpan    = 1024 // bytes either side of a match a confirm check sees
@@ -485,12 +486,17 @@ func (e *Engine) classifyUA(ua string) *uaInfo {
 	info, ok := e.uaCache[ua]
 	if !ok {
 		info = e.uaInfoFor(ua)
-		if len(e.uaCache) >= uaCacheSize {
-			clear(e.uaCache)
-		}
 		// ua may point into the reader's buffer: keep a copy.
 		info.ua = strings.Clone(ua)
-		e.uaCache[info.ua] = info
+		// Long UAs are classified each time: real ones are short, and
+		// caching a line's worth of text per entry would let a log of
+		// distinct long UAs hold uaCacheSize lines in memory.
+		if len(ua) <= maxCachedUA {
+			if len(e.uaCache) >= uaCacheSize {
+				clear(e.uaCache)
+			}
+			e.uaCache[info.ua] = info
+		}
 	}
 	e.lastUA, e.lastUAInfo = info.ua, info
 	return info
