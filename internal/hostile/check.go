@@ -93,7 +93,7 @@ func CheckRender(format string, out []byte, show ...string) []string {
 		bad = append(bad, format+" report is not valid UTF-8")
 	}
 	if format == "html" || format == "md" {
-		lower := bytes.ToLower(out)
+		lower := asciiLower(out)
 		active := []string{"<script", "<img", "<svg", "<iframe"}
 		if format == "md" {
 			active = append(active, "](javascript:")
@@ -169,6 +169,21 @@ func mdLiteral(b []byte, i int) bool {
 		j += n
 	}
 	return false
+}
+
+// asciiLower lowers ASCII letters only, so that an index into the result is
+// the same byte of b; bytes.ToLower changes the length of invalid UTF-8 (and
+// of some letters), and the indexes found in it would then point elsewhere
+// in b, or past its end.
+func asciiLower(b []byte) []byte {
+	l := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		l[i] = c
+	}
+	return l
 }
 
 func context(b []byte, i int) []byte {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/logsift/logsift/internal/report"
@@ -64,7 +65,9 @@ func TestCheckRender(t *testing.T) {
 		{"text", "invalid \xff byte\n", nil, true},
 		{"html", "<p>&lt;script&gt;alert(1)</p>", []string{"alert("}, false},
 		{"html", "<p><SCRIPT>alert(1)</p>", nil, true},
-		{"html", "<p>&lt;script&gt;</p>", []string{"alert("}, true}, // payload left out
+		{"html", "<p>&lt;script&gt;</p>", []string{"alert("}, true},      // payload left out
+		{"html", strings.Repeat("\xff", 100) + "<p><script>", nil, true}, // invalid UTF-8 before the tag
+		{"md", "- \u212a `\u212a <svg>` <svg>\n", nil, true},             // Kelvin sign: 3 bytes, lowers to 1
 		{"md", "- \\<script\\> and `<img src=x>` and ``` a ` <svg> ```\n", nil, false},
 		{"md", "- `a` <script> `b`\n", nil, true},
 		{"md", "- ``` a `` <img src=x>\n", nil, true}, // unclosed span: literal backticks
