@@ -201,7 +201,7 @@ func writeTruncatedGzip(w io.Writer) error {
 }
 
 // Bomb dimensions: BombMembers gzip members, each BombLinesPerMember lines
-// of BombLine, concatenated (a valid multi-member gzip). About 70 KB that
+// of BombLine, concatenated (a valid multi-member gzip). About 230 KB that
 // inflate to 64 MiB.
 const (
 	BombMembers        = 64
