@@ -1,7 +1,7 @@
 // Command loggen writes a synthetic web access log for examples and benchmarks.
 //
 //	go run ./cmd/loggen -format amplify -size 1GB -seed 1 -o /tmp/big.csv
-//	go run ./cmd/loggen -rows 2000 -seed 7 -o examples/access-logs.csv
+//	go run ./cmd/loggen -format amplify -rows 2500 -seed 1 -o examples/access-logs.csv
 package main
 
 import (
@@ -96,7 +96,9 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || f <= 0 {
+	// !(f > 0) also refuses NaN; the bound keeps the conversion to int64
+	// defined ("inf" and "1e30GB" would otherwise come out negative).
+	if err != nil || !(f > 0) || f*float64(mult) >= 1<<62 {
 		return 0, errors.New("bad -size " + strconv.Quote(s) + ": want e.g. 500MB or 1GB")
 	}
 	return int64(f * float64(mult)), nil

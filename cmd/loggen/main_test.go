@@ -16,7 +16,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "GB", "-1MB", "lots", "0"} {
+	for _, in := range []string{"", "GB", "-1MB", "lots", "0", "NaN", "inf", "1e30GB"} {
 		if _, err := parseSize(in); err == nil {
 			t.Errorf("parseSize(%q) accepted", in)
 		}
