@@ -179,7 +179,13 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 		if errors.Is(err, ErrInputTooLarge) {
 			return nil, fmt.Errorf("logformat: %w", err)
 		}
-		if len(prefix) == 0 && !lr.gzip {
+		if len(prefix) == 0 {
+			if lr.gzip {
+				// A gzip header and then nothing that inflates: there is
+				// no line to sniff, and "no line matches a known format"
+				// would blame the content.
+				return nil, fmt.Errorf("%w: gzip data cut off or damaged before the first line (%w)", ErrNotALog, err)
+			}
 			// Nothing could be read at all: a failed read (a dropped
 			// connection), not a file that is not a log.
 			return nil, fmt.Errorf("logformat: reading the input: %w", err)

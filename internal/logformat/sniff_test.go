@@ -138,6 +138,22 @@ func TestTruncatedGzip(t *testing.T) {
 	}
 }
 
+// A gzip whose data is cut or damaged before the first line inflates is not
+// a log, and the error says why rather than blaming the content.
+func TestGzipDamagedBeforeFirstLine(t *testing.T) {
+	gz := gzipBytes(t, []byte(strings.Repeat(clfLine, 50)))
+	damaged := bytes.Clone(gz)
+	for i := 10; i < 20; i++ { // the first bytes of the deflate stream
+		damaged[i] = 0xff
+	}
+	for name, in := range map[string][]byte{"cut after the header": gz[:12], "damaged deflate": damaged} {
+		_, err := NewReader(bytes.NewReader(in), Options{})
+		if !isNotALog(err) || !strings.Contains(err.Error(), "gzip data cut off or damaged") {
+			t.Errorf("%s: err = %v, want not a log: gzip data cut off or damaged", name, err)
+		}
+	}
+}
+
 func withNL(b []byte) []byte {
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		return append(append([]byte(nil), b...), '\n')
