@@ -401,8 +401,9 @@ func TestPipelineManyChunks(t *testing.T) {
 	t.Logf("%d bytes, %d rows, %d chunks, %d suspicious", len(fx.log), final.Parse.Rows, n, final.Aggregate.Suspicious)
 }
 
-// TestPipelineManifest uploads a manifest naming a prefix outside the upload prefix: both logs
-// under it make one run, one report and one email, and Parse's role must allow reading them.
+// TestPipelineManifest uploads a manifest naming a prefix under the template's log prefix (logs/),
+// outside the upload prefix: both logs under it make one run, one report and one email, and
+// Parse's role, which reads only the upload and log prefixes, must allow reading them.
 func TestPipelineManifest(t *testing.T) {
 	t.Parallel()
 	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)

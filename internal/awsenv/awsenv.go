@@ -30,6 +30,7 @@ const (
 	EnvUseModel    = "LOGSIFT_USE_MODEL"    // "false" runs the offline analyzer only
 	EnvAllowCIDRs  = "LOGSIFT_ALLOW_CIDRS"  // comma-separated IPs/CIDRs never reported
 	EnvMaxChunks   = "LOGSIFT_MAX_CHUNKS"   // cap on chunks (Map iterations)
+	EnvLogPrefix   = "LOGSIFT_LOG_PREFIX"   // the prefix manifests may name logs under (Parse)
 	EnvTokenBudget = "LOGSIFT_TOKEN_BUDGET" // model input-token budget per chunk call set
 	EnvS3PathStyle = "LOGSIFT_S3_PATH_STYLE"
 )
@@ -51,8 +52,9 @@ func Stages(ctx context.Context) (*pipeline.Stages, error) {
 		o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true"
 	})
 	st := &pipeline.Stages{
-		Store:  &store.S3{Client: s3c, Bucket: bucket, Region: cfg.Region},
-		Logger: logger,
+		Store:     &store.S3{Client: s3c, Bucket: bucket, Region: cfg.Region},
+		Logger:    logger,
+		LogPrefix: os.Getenv(EnvLogPrefix),
 	}
 	st.Detect = detect.DefaultConfig()
 	if v := os.Getenv(EnvAllowCIDRs); strings.TrimSpace(v) != "" {

@@ -20,7 +20,7 @@ func TestStages(t *testing.T) {
 		{name: "bad max chunks", env: map[string]string{EnvMaxChunks: "zero"}, wantErr: EnvMaxChunks},
 		{name: "bad allowlist", env: map[string]string{EnvAllowCIDRs: "10.0.0.0/33"}, wantErr: EnvAllowCIDRs},
 		{name: "bad budget", env: map[string]string{EnvTokenBudget: "-5"}, wantErr: EnvTokenBudget},
-		{name: "offline", env: map[string]string{EnvUseModel: "false", EnvAllowCIDRs: "192.0.2.1, 2001:db8::/48", EnvMaxChunks: "7"}},
+		{name: "offline", env: map[string]string{EnvUseModel: "false", EnvAllowCIDRs: "192.0.2.1, 2001:db8::/48", EnvMaxChunks: "7", EnvLogPrefix: "logs/"}},
 		{name: "model", env: map[string]string{EnvModelID: "global.anthropic.claude-haiku-4-5-20251001-v1:0", EnvTopicARN: "arn:aws:sns:us-east-1:123456789012:t"}},
 	}
 	for _, tt := range tests {
@@ -29,7 +29,7 @@ func TestStages(t *testing.T) {
 			t.Setenv("AWS_ACCESS_KEY_ID", "test")
 			t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 			t.Setenv(EnvBucket, "logs")
-			for _, k := range []string{EnvTopicARN, EnvModelID, EnvUseModel, EnvAllowCIDRs, EnvMaxChunks, EnvTokenBudget} {
+			for _, k := range []string{EnvTopicARN, EnvModelID, EnvUseModel, EnvAllowCIDRs, EnvMaxChunks, EnvTokenBudget, EnvLogPrefix} {
 				t.Setenv(k, "")
 			}
 			for k, v := range tt.env {
@@ -52,6 +52,9 @@ func TestStages(t *testing.T) {
 				}
 				if st.MaxChunks != 7 {
 					t.Errorf("MaxChunks %d", st.MaxChunks)
+				}
+				if st.LogPrefix != "logs/" {
+					t.Errorf("LogPrefix %q", st.LogPrefix)
 				}
 				if got := strings.Join(st.Detect.Allow.CIDRs, " "); !strings.Contains(got, "192.0.2.1") || !strings.Contains(got, "2001:db8::/48") {
 					t.Errorf("allowlist %q", got)

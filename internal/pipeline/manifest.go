@@ -21,7 +21,8 @@ import (
 //	logs/alb/one-file.log.gz                (a key)
 //
 // Blank lines and other # lines are ignored. Keep the named objects outside the
-// upload prefix, or each of them starts its own run as well. A prefix that
+// upload prefix, or each of them starts its own run as well; on AWS they must
+// be under the log prefix (Stages.LogPrefix, the template's LogPrefix). A prefix that
 // also covers logsift's own work/ or reports/ objects, or the manifest itself
 // (such as "w" or "uploads/"), lists them, but they are left out.
 const manifestMagic = "# logsift manifest"
@@ -61,6 +62,9 @@ func (s *Stages) manifestObjects(ctx context.Context, self string, r io.Reader) 
 		}
 		if s.ownKey(line) {
 			return nil, fmt.Errorf("manifest line %d: %q is inside logsift's own %s or %s prefix", n+1, line, s.workPrefix(), s.reportPrefix())
+		}
+		if !strings.HasPrefix(line, s.LogPrefix) {
+			return nil, fmt.Errorf("manifest line %d: %q is outside the log prefix %s, the only place logsift reads the logs a manifest names", n+1, line, s.LogPrefix)
 		}
 		found, truncated, err := lister.List(ctx, line, maxManifestObjects-len(objs)+1)
 		if err != nil {

@@ -421,6 +421,14 @@ func TestParseManifest(t *testing.T) {
 		t.Errorf("manifest with wide prefixes: %d objects, %d rows; want the two logs only", p.Objects, p.Rows)
 	}
 
+	// With a log prefix (on AWS, all Parse may read besides the uploads),
+	// a line outside it is refused before anything is listed.
+	st.LogPrefix = "batches/"
+	if _, err := st.Parse(ctx, SourceRef{Bucket: "b", Key: "uploads/b/wide.txt", ETag: "m3"}); err == nil || !strings.Contains(err.Error(), "outside the log prefix batches/") {
+		t.Errorf("manifest outside the log prefix: err = %v", err)
+	}
+	st.LogPrefix = ""
+
 	for name, m := range map[string]string{
 		"own prefix": "# logsift manifest\nwork/\n",
 		"own only":   "# logsift manifest\nrep\n",

@@ -54,6 +54,10 @@ type Stages struct {
 	ChunkBytes   int64
 	WorkPrefix   string // default "work/"
 	ReportPrefix string // default "reports/"
+	// LogPrefix, when set, is the only prefix a manifest may name logs under:
+	// on AWS, Parse's role reads that prefix and the upload prefix, not the
+	// whole bucket. Empty: anywhere outside the work and report prefixes.
+	LogPrefix string
 	// TempDir holds chunk files while Parse writes them (default os.TempDir()).
 	TempDir string
 	Logger  *slog.Logger
