@@ -118,13 +118,14 @@ func (g *gen) bot(s *session) {
 
 func page(path string) asset     { return asset{path, 200, "text/html", indexBytes} }
 func notFound(path string) asset { return asset{path, 404, "text/html", notFoundLen} }
-func (s *session) add(st step) bool {
-	if s.n == len(s.steps) {
-		return false
+
+// add queues st; a session holds at most len(s.steps) requests per page view
+// and drops the rest.
+func (s *session) add(st step) {
+	if s.n < len(s.steps) {
+		s.steps[s.n] = st
+		s.n++
 	}
-	s.steps[s.n] = st
-	s.n++
-	return true
 }
 
 // pageView queues the requests of one page view: a full load the first time,
@@ -175,7 +176,6 @@ func (g *gen) pageView(s *session, first bool) {
 		s.add(step{method: "GET", a: apiCalls[0], ref: ref, gap: 40 + g.rng.Int64N(200)})
 	} else {
 		ref = g.refs[s.page]
-		think += 0
 		s.add(step{method: "GET", a: apiCalls[0], ref: ref, gap: think})
 	}
 	// What the page itself loads.
