@@ -798,3 +798,25 @@ func TestLongUAsNotRetained(t *testing.T) {
 		t.Errorf("heap grew %d MB over %d distinct long UAs", grown>>20, n)
 	}
 }
+
+// The same log gives the same evidence on every run: DistinctPaths is an
+// estimate past a few paths, and it must not depend on a random seed.
+func TestDistinctPathsDeterministic(t *testing.T) {
+	for _, n := range []int{5, 50, 500, 5000} {
+		reqs := seq(n, "/.env%d", 404, time.Second)
+		var got []int
+		for range 4 {
+			a, _ := find(run(t, Config{}, reqs), attacker)
+			if a == nil {
+				t.Fatalf("%d paths: actor not reported", n)
+			}
+			got = append(got, a.DistinctPaths)
+		}
+		if slices.Min(got) != slices.Max(got) {
+			t.Errorf("%d distinct paths estimated differently across runs: %v", n, got)
+		}
+		if n <= 500 && (got[0] < n*95/100 || got[0] > n*105/100) {
+			t.Errorf("%d distinct paths estimated as %d", n, got[0])
+		}
+	}
+}

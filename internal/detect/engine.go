@@ -207,7 +207,7 @@ func (e *Engine) Observe(r *record.Record) {
 	}
 	st.requests++
 	st.addStatus(r.Status)
-	st.paths.add(maphash.String(e.seed, r.Path))
+	st.paths.add(pathSketchHash(r.Path))
 
 	rawPath := r.RawPath
 	if rawPath == "" {

@@ -80,9 +80,9 @@ func (s *actorState) richState(cfg *Config) *richState {
 	return s.rich
 }
 
-// distinctSet counts distinct path hashes: exactly up to len(inline), then
-// by linear counting over a 1024-bit bitmap (about 1% error below 1000
-// distinct paths; beyond ~3000 it reports a lower bound).
+// distinctSet counts distinct path hashes (pathSketchHash): exactly up to
+// len(inline), then by linear counting over a 1024-bit bitmap (about 1%
+// error below 1000 distinct paths; beyond ~3000 it reports a lower bound).
 type distinctSet struct {
 	inline [6]uint32
 	n      uint8
@@ -112,6 +112,23 @@ func (d *distinctSet) add(h uint64) {
 		d.bitmap[(x>>6)&15] |= 1 << (x & 63)
 	}
 	d.bitmap[(h>>6)&15] |= 1 << (h & 63)
+}
+
+// pathSketchHash is FNV-1a with a final mix, for distinctSet. It has no
+// random seed, unlike the engine's other hashes, because the estimate it
+// feeds is reported: the same log must give the same DistinctPaths on every
+// run. Its collisions only lower an estimate no rule uses.
+func pathSketchHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 func (d *distinctSet) count() int {
