@@ -3,6 +3,7 @@ package logformat
 import (
 	"bufio"
 	"bytes"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -241,5 +242,22 @@ func TestCloudFrontRejects(t *testing.T) {
 		if len(recs) == 1 && (recs[0].Client.String() != "10.0.0.1" || recs[0].Status != 0) {
 			t.Errorf("mapped client / 000 status: %+v", recs[0])
 		}
+	}
+}
+
+// Columns are bound by the names in #Fields, in any order and with fields
+// logsift does not know among them, never by position.
+func TestCloudFrontFieldsByName(t *testing.T) {
+	in := "#Version: 1.0\n" +
+		"#Fields: x-new-field cs-uri-query c-ip sc-status time cs(User-Agent) date x-host-header cs-method cs-uri-stem sc-bytes\n" +
+		"new\ta=%2520b\t2001:db8::7\t403\t15:22:28\tcurl/8.0%2520x\t2024-03-12\tsite.example\tPOST\t/wp-login.php\t512\n"
+	recs, _ := readString(t, in, Options{})
+	want := record.Record{
+		Line: 3, Time: time.Date(2024, 3, 12, 15, 22, 28, 0, time.UTC), Client: netip.MustParseAddr("2001:db8::7"),
+		Method: "POST", Host: "site.example", Path: "/wp-login.php", RawPath: "/wp-login.php",
+		Query: "a=%20b", RawQuery: "a=%2520b", Status: 403, Bytes: 512, UA: "curl/8.0 x",
+	}
+	if len(recs) != 1 || recs[0] != want {
+		t.Errorf("records %+v\nwant %+v", recs, want)
 	}
 }
