@@ -75,15 +75,17 @@ func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, erro
 }
 
 // failureMessage extracts a readable message from a Step Functions error: a
-// Lambda failure's Cause is the JSON {"errorMessage": ..., "errorType": ...}.
+// Lambda failure's Cause is the JSON {"errorMessage": ..., "errorType": ...},
+// and a chunk's failure prefixes it with the stage and chunk ("Filter failed
+// on chunk 3: {...}").
 func failureMessage(f Failure) string {
 	msg := f.Cause
 	var le struct {
 		ErrorMessage string `json:"errorMessage"`
 		ErrorType    string `json:"errorType"`
 	}
-	if json.Unmarshal([]byte(f.Cause), &le) == nil && le.ErrorMessage != "" {
-		msg = le.ErrorMessage
+	if i := strings.IndexByte(f.Cause, '{'); i >= 0 && json.Unmarshal([]byte(f.Cause[i:]), &le) == nil && le.ErrorMessage != "" {
+		msg = f.Cause[:i] + le.ErrorMessage
 	}
 	if f.Error != "" && !strings.Contains(msg, f.Error) {
 		msg = f.Error + ": " + msg

@@ -353,6 +353,8 @@ func TestFailureMessage(t *testing.T) {
 		{Failure{Error: "States.Timeout", Cause: ""}, "States.Timeout: "},
 		{Failure{Error: "wrapError", Cause: `{"errorMessage":"boom","errorType":"wrapError"}`}, "wrapError: boom"},
 		{Failure{Error: "X", Cause: "X happened"}, "X happened"},
+		{Failure{Error: "wrapError", Cause: `Filter failed on chunk 3: {"errorMessage":"read chunk: unexpected EOF","errorType":"wrapError"}`},
+			"wrapError: Filter failed on chunk 3: read chunk: unexpected EOF"},
 	}
 	for _, tt := range tests {
 		if got := failureMessage(tt.f); got != tt.want {
