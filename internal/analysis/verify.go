@@ -363,7 +363,31 @@ func (ix *verifyIndex) ipKnown(tok string) bool {
 			}
 		}
 	}
-	return strings.Contains(ix.corpus, strings.ToLower(tok))
+	return containsAddr(ix.corpus, strings.ToLower(tok))
+}
+
+// containsAddr reports whether s holds the address tok on its own, not as part
+// of a longer one: 192.0.2.4 is not in "192.0.2.44", nor 2001:db8::1 in
+// "2001:db8::12". A sentence's full stop after an address is not part of it.
+func containsAddr(s, tok string) bool {
+	addrByte := func(c byte) bool {
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':'
+	}
+	digit := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	for off := 0; ; {
+		i := strings.Index(s[off:], tok)
+		if i < 0 {
+			return false
+		}
+		i += off
+		j := i + len(tok)
+		before := i == 0 || !addrByte(s[i-1]) && !(s[i-1] == '.' && digit(i-2))
+		after := j == len(s) || !addrByte(s[j]) && !(s[j] == '.' && digit(j+1))
+		if before && after {
+			return true
+		}
+		off = i + 1
+	}
 }
 
 var (

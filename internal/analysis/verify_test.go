@@ -72,6 +72,8 @@ func TestVerify(t *testing.T) {
 		{"hallucinated path", modelVerdict("198.51.100.7", "It downloaded /backup/db.sql successfully. Union select payloads."), "198.51.100.7", "Union select payloads.", "model named path /backup/db.sql"},
 		{"decoded path from evidence", modelVerdict("198.51.100.7", "Sent /products.php?id=1 union select 1,2 payloads."), "198.51.100.7", "Sent /products.php?id=1 union select 1,2 payloads.", ""},
 		{"address inside a probe is evidence", modelVerdict("198.51.100.7", "Tried SSRF to 169.254.169.254."), "198.51.100.7", "Tried SSRF to 169.254.169.254.", ""},
+		{"address cut short", modelVerdict("198.51.100.7", "SQL injection. Tried SSRF to 169.254.169.25."), "198.51.100.7", "SQL injection.", "model named 169.254.169.25, which is not in the evidence"},
+		{"actor cut short", modelVerdict("198.51.100.7", "SQL injection. Worked with 192.0.2.4 on it."), "198.51.100.7", "SQL injection.", "model named 192.0.2.4, which is not in the evidence"},
 		{"count above evidence", modelVerdict("198.51.100.7", "Sent 5,000 malicious requests. Used sqlmap."), "198.51.100.7", "Used sqlmap.", "model claimed 5,000 requests where the evidence has 120 requests"},
 		{"count within evidence", modelVerdict("198.51.100.7", "Sent 40 requests with payloads."), "198.51.100.7", "Sent 40 requests with payloads.", ""},
 		{"prefix length is not a path", modelVerdict("2001:db8:1:2::/64", "One IPv6 /64 probing WordPress."), "2001:db8:1:2::/64", "One IPv6 /64 probing WordPress.", ""},
@@ -283,4 +285,26 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestContainsAddr(t *testing.T) {
+	for _, tt := range []struct {
+		s, tok string
+		want   bool
+	}{
+		{"probe from 10.0.0.5.", "10.0.0.5", true},
+		{"url=http://10.0.0.5/x", "10.0.0.5", true},
+		{"10.0.0.5", "10.0.0.5", true},
+		{"10.0.0.55", "10.0.0.5", false},
+		{"110.0.0.5", "10.0.0.5", false},
+		{"1.10.0.0.5", "10.0.0.5", false},
+		{"10.0.0.5.1", "10.0.0.5", false},
+		{"10.0.0.55 and 10.0.0.5", "10.0.0.5", true},
+		{"[2001:db8::12]", "2001:db8::1", false},
+		{"[2001:db8::1]", "2001:db8::1", true},
+	} {
+		if got := containsAddr(tt.s, tt.tok); got != tt.want {
+			t.Errorf("containsAddr(%q, %q) = %v", tt.s, tt.tok, got)
+		}
+	}
 }
