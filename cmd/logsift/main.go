@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/bedrock"
@@ -73,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	code, err := f.analyze(ctx, f.fs.Args(), stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "logsift: %v\n", err)
+		fmt.Fprintf(stderr, "logsift: %s\n", printable(err.Error()))
 		return exitError
 	}
 	return code
@@ -192,6 +195,17 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	return exitClean, nil
 }
 
+// printable escapes what would act on a terminal instead of showing (control
+// and invisible format characters, invalid UTF-8) in a message that may carry
+// a file name or a line from the log; other text is left as it is.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -209,11 +223,11 @@ func terminalProgress(w io.Writer) pipeline.Progress {
 			return
 		}
 		pct := 100 * float64(read) / float64(total)
-		name := file
+		name := []rune(printable(file))
 		if len(name) > 40 {
-			name = "…" + name[len(name)-39:]
+			name = append([]rune("…"), name[len(name)-39:]...)
 		}
-		fmt.Fprintf(w, "\r%s: %5.1f%% of %d MiB", name, pct, total>>20)
+		fmt.Fprintf(w, "\r%s: %5.1f%% of %d MiB", string(name), pct, total>>20)
 		if read >= total {
 			fmt.Fprint(w, "\r"+strings.Repeat(" ", 60)+"\r")
 		}

@@ -111,3 +111,20 @@ func TestExampleLog(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorMessageEscaped checks that a file name carrying terminal escapes
+// and a newline is shown escaped in the one-line error on stderr.
+func TestErrorMessageEscaped(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "a\x1b]0;owned\x07\nb\u202e.log")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"analyze", name}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	msg := stderr.String()
+	if strings.ContainsAny(msg, "\x1b\x07\u202e") || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "logsift: ") {
+		t.Errorf("stderr %q is not one escaped line", msg)
+	}
+	if !strings.Contains(msg, `a\x1b]0;owned\a\nb\u202e.log`) {
+		t.Errorf("stderr %q does not show the name escaped", msg)
+	}
+}
