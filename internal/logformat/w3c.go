@@ -78,15 +78,24 @@ func lowerAll(s []string) []string {
 	return out
 }
 
-// knownNames counts how many of names are standard field names.
+// standardNames is standardFields lowered, as a set.
+var standardNames = func() map[string]bool {
+	m := make(map[string]bool, len(standardFields))
+	for _, s := range standardFields {
+		m[strings.ToLower(s)] = true
+	}
+	return m
+}()
+
+// knownNames counts how many of names (lower case) are standard field names.
+// It runs on every Amplify line that fails as a row, so it is a set lookup:
+// comparing each of a line's thousands of fields with every standard name
+// made a file of comma-filled lines read at 10 MB/s.
 func knownNames(names []string) int {
 	n := 0
 	for _, name := range names {
-		for _, s := range standardFields {
-			if strings.EqualFold(name, s) {
-				n++
-				break
-			}
+		if standardNames[name] {
+			n++
 		}
 	}
 	return n
