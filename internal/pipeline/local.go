@@ -40,7 +40,11 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 		if err != nil {
 			return nil, err
 		}
-		mergeInput(&input, inputAccount(res))
+		name := ""
+		if len(paths) > 1 {
+			name = p
+		}
+		mergeInput(&input, inputAccount(res, name))
 		src.Size += size
 		src.Gzip = src.Gzip || res.Gzip
 		if f := string(res.Format); f != "" && !contains(formats, f) {

@@ -67,7 +67,8 @@ func scan(ctx context.Context, r io.Reader, opt logformat.Options, emit func(*re
 }
 
 // inputAccount turns reader stats into the report's account of the input.
-func inputAccount(res scanResult) report.Input {
+// name, when set, says which of several inputs an early end happened in.
+func inputAccount(res scanResult, name string) report.Input {
 	st := res.Stats
 	in := report.Input{
 		Lines:    st.Lines,
@@ -82,7 +83,11 @@ func inputAccount(res scanResult) report.Input {
 		in.Samples = append(in.Samples, report.Rejection{Line: s.Line, Reason: s.Reason, Text: s.Text})
 	}
 	if res.Err != nil {
-		in.Errors = append(in.Errors, "input ended early: "+res.Err.Error())
+		msg := "input ended early: " + res.Err.Error()
+		if name != "" {
+			msg = name + ": " + msg
+		}
+		in.Errors = append(in.Errors, msg)
 	}
 	return in
 }
@@ -206,11 +211,11 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 			}
 			return out, fmt.Errorf("parse %s: %w", o.Key, err)
 		}
-		acc := inputAccount(res)
-		if manifest && res.Err != nil {
-			acc.Errors = []string{o.Key + ": " + acc.Errors[0]}
+		name := ""
+		if manifest {
+			name = o.Key
 		}
-		mergeInput(&account, acc)
+		mergeInput(&account, inputAccount(res, name))
 		out.Gzip = out.Gzip || res.Gzip
 		if f := string(res.Format); f != "" && !contains(formats, f) {
 			formats = append(formats, f)

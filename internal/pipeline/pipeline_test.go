@@ -477,11 +477,7 @@ func TestParseMessageBounded(t *testing.T) {
 	for i := range 200 {
 		body.WriteString(combinedLine("100.64.0.1", start.Add(time.Duration(i)*time.Second), "GET", "/", 200, browser))
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(body.String()))
-	zw.Close()
-	cutGz := gz.Bytes()[:gz.Len()-10] // the trailer is gone: the input ends early
+	cutGz := cutGzip(body.String())
 	const files = 20
 	for i := range files {
 		st.Store.Put(ctx, fmt.Sprintf("batches/cut/%02d.log.gz", i), bytes.NewReader(cutGz), "")
@@ -504,5 +500,31 @@ func TestParseMessageBounded(t *testing.T) {
 	}
 	if len(in.Errors) != files {
 		t.Errorf("input account keeps %d errors, want all %d", len(in.Errors), files)
+	}
+}
+
+// cutGzip compresses s and drops the trailer: reading it ends early.
+func cutGzip(s string) []byte {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(s))
+	zw.Close()
+	return gz.Bytes()[:gz.Len()-10]
+}
+
+// TestLocalErrorsNameTheFile checks that a local run over several files says
+// which one ended early, as a manifest run does.
+func TestLocalErrorsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	line := combinedLine("100.64.0.1", time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), "GET", "/", 200, browser)
+	cut := filepath.Join(dir, "b.log.gz")
+	os.WriteFile(filepath.Join(dir, "a.log"), []byte(line), 0o644)
+	os.WriteFile(cut, cutGzip(strings.Repeat(line, 100)), 0o644)
+	rep, err := newStages(t).AnalyzeFiles(context.Background(), []string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Input.Errors) != 1 || !strings.HasPrefix(rep.Input.Errors[0], cut+": input ended early") {
+		t.Errorf("errors %q, want one naming %s", rep.Input.Errors, cut)
 	}
 }
