@@ -81,8 +81,9 @@ func Verify(actors []evidence.Actor, campaigns []evidence.Campaign, ans Classify
 // one verdict per actor in actors, in their order. For every actor the result
 // keeps at least the severity and the categories of the evidence and of the
 // rules' verdict; the model adds categories, may raise the severity and supplies
-// the rationale. A model calling a rule-flagged actor benign is noted and
-// ignored; an actor the model left out gets the rules' verdict. rules may be
+// the rationale unless it rated the actor below the rules. A model calling a
+// rule-flagged actor benign is noted and ignored; an actor the model left out
+// gets the rules' verdict. rules may be
 // nil or partial: missing ones are built from the evidence (EvidenceVerdict).
 func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string) {
 	byRules := make(map[string]Verdict, len(rules))
@@ -124,8 +125,11 @@ func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string
 			out = append(out, floor)
 			continue
 		}
-		if m.Severity < floor.Severity {
-			n.addf("model rated %s %s; kept the rules' %s", a.Actor, m.Severity, floor.Severity)
+		// A rationale written for a lower severity ("a harmless monitor")
+		// would argue against the finding it is shown under: keep the rules'.
+		downgraded := m.Severity < floor.Severity
+		if downgraded {
+			n.addf("model rated %s %s; kept the rules' %s and their rationale", a.Actor, m.Severity, floor.Severity)
 		}
 		if missing := verifyMissing(floor.Categories, m.Categories); len(missing) > 0 {
 			n.addf("model left out %s for %s; kept from the rules", verifyJoinCats(missing), a.Actor)
@@ -137,7 +141,7 @@ func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string
 		v.Categories = verifyUnion(floor.Categories, m.Categories)
 		// A low confidence would be a quiet downgrade of a rule finding.
 		v.Confidence = min(max(v.Confidence, floor.Confidence, 0), 1)
-		if strings.TrimSpace(v.Rationale) == "" {
+		if downgraded || strings.TrimSpace(v.Rationale) == "" {
 			v.Rationale = floor.Rationale
 		}
 		out = append(out, v)

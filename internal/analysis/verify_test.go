@@ -186,6 +186,24 @@ func TestMerge(t *testing.T) {
 	}
 }
 
+// A model that rates a rule finding lower cannot explain it away either.
+func TestMergeDowngradeKeepsRulesRationale(t *testing.T) {
+	actors := verifyTestActors()
+	model := []Verdict{
+		{Actor: "192.0.2.44", Categories: []evidence.Category{evidence.SensitiveFiles}, Severity: evidence.Low, Confidence: 0.9,
+			Rationale: "A harmless uptime monitor; a false positive, no action needed."},
+		{Actor: "198.51.100.7", Categories: []evidence.Category{evidence.SQLInjection}, Severity: evidence.High, Confidence: 0.9,
+			Rationale: "sqlmap sent union select payloads."},
+	}
+	got, _ := Merge(actors, nil, model)
+	if got[2].Rationale != "3 distinct sensitive files requested" {
+		t.Errorf("downgraded verdict kept the model's rationale: %q", got[2].Rationale)
+	}
+	if got[0].Rationale != "sqlmap sent union select payloads." {
+		t.Errorf("agreeing verdict lost the model's rationale: %q", got[0].Rationale)
+	}
+}
+
 func TestMergeKeepsRulesVerdicts(t *testing.T) {
 	actors := verifyTestActors()
 	rules := []Verdict{{Actor: "198.51.100.7", Categories: []evidence.Category{evidence.ScannerUA}, Severity: evidence.Critical, Rationale: "offline text", Source: "rules"}}
