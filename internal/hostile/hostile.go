@@ -238,15 +238,21 @@ const (
 // writeLongLine writes valid lines around one 50 MB request line (a path of
 // 'A's), without holding the long line in memory.
 func writeLongLine(w io.Writer) error {
-	n := 0
-	for ; n < LongLineBefore; n++ {
-		io.WriteString(w, benign(n))
+	if err := writeBenign(w, 0, LongLineBefore); err != nil {
+		return err
 	}
 	if err := writeLong(w, LongLineBytes); err != nil {
 		return err
 	}
-	for ; n < LongLineBefore+LongLineAfter; n++ {
-		io.WriteString(w, benign(n))
+	return writeBenign(w, LongLineBefore, LongLineBefore+LongLineAfter)
+}
+
+// writeBenign writes the benign lines from to to (exclusive).
+func writeBenign(w io.Writer, from, to int) error {
+	for i := from; i < to; i++ {
+		if _, err := io.WriteString(w, benign(i)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -263,10 +269,7 @@ func writeLongFirstLine(w io.Writer) error {
 	if err := writeLong(w, LongFirstBytes); err != nil {
 		return err
 	}
-	for i := range LongFirstAfter {
-		io.WriteString(w, benign(i))
-	}
-	return nil
+	return writeBenign(w, 0, LongFirstAfter)
 }
 
 // writeLong writes a combined line of exactly n bytes plus its newline: a
@@ -338,8 +341,8 @@ func writeNested(w io.Writer) error {
 const NULTailLines = 100
 
 func writeNULTail(w io.Writer) error {
-	for i := range NULTailLines {
-		io.WriteString(w, benign(i))
+	if err := writeBenign(w, 0, NULTailLines); err != nil {
+		return err
 	}
 	_, err := w.Write(make([]byte, 1<<20))
 	return err
