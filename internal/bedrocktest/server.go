@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -382,7 +383,7 @@ func verdictsFromText(text string) []any {
 		seen[actor] = true
 		cats := []string{}
 		for _, m := range categoryRe.FindAllStringSubmatch(seg, -1) {
-			if evidence.Category(m[1]).Valid() && !contains(cats, m[1]) {
+			if evidence.Category(m[1]).Valid() && !slices.Contains(cats, m[1]) {
 				cats = append(cats, m[1])
 			}
 		}
@@ -401,13 +402,4 @@ func verdictsFromText(text string) []any {
 		})
 	}
 	return verdicts
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
