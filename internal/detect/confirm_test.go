@@ -33,3 +33,24 @@ func TestConfirmDecoys(t *testing.T) {
 		})
 	}
 }
+
+// union select hidden the way sqlmap's tamper scripts hide it.
+func TestUnionSelectDisguised(t *testing.T) {
+	for _, tg := range []string{
+		"/p?id=1%20/*!50000union*/%20/*!50000select*/%201,2",
+		"/p?id=1%20union/*!select*/%201,2",
+		"/p?id=-1%20UnIoN%0BSeLeCt%201,2",
+		"/p?id=-1%20union%A0all%A0select%201,2",
+		"/p?id=1+union/**/all/**/select+1,2",
+	} {
+		c := run(t, Config{}, []req{{ip: attacker, target: tg, status: 404, ua: browser}})
+		if a, _ := find(c, attacker); hitFor(a, evidence.SQLInjection) == nil {
+			t.Errorf("no SQL injection in %s", tg)
+		}
+	}
+	// Words in a path are not a query.
+	c := run(t, Config{}, []req{{ip: attacker, target: "/news/union/2024/select-committee", status: 404, ua: browser}})
+	if a, _ := find(c, attacker); hitFor(a, evidence.SQLInjection) != nil {
+		t.Error("SQL injection in a news path")
+	}
+}

@@ -106,7 +106,10 @@ func pats(rule ruleID, fields field, pos position, strong bool, texts ...string)
 }
 
 var (
-	reUnionSelect = regexp.MustCompile(`union[\s/*+()]*(all[\s/*+()]+|distinct[\s/*+()]+)?select[\s/*+(]`)
+	// Between the keywords: blanks (vertical tab and bytes that are not
+	// UTF-8, such as MySQL's 0xA0, included), comments and MySQL's
+	// versioned comments (/*!50000select*/), sqlmap's usual disguises.
+	reUnionSelect = regexp.MustCompile(`union` + sqlGap + `*(?:(?:all|distinct)` + sqlGap + `+)?select[\s\v/*+(\x{fffd}]`)
 	// SELECT ... FROM only after a quote, parenthesis or semicolon: plain
 	// search text ("how to select rows from a table") is not SQL.
 	reSelectFrom = regexp.MustCompile(`['"();][\s/*]*\(?[\s/*]*select[\s/*+(]+.{1,80}?[\s/*)'"]+from[\s/*+(]`)
@@ -120,6 +123,8 @@ var (
 	reLookupDefault = regexp.MustCompile(`\$\{[^${}]*?:-([^${}]*)\}`)
 	reLookupCase    = regexp.MustCompile(`\$\{(?:lower|upper|date):'?([^${}']*)'?\}`)
 )
+
+const sqlGap = `(?:[\s\v/*+()\x{fffd}]|/\*!\d*)`
 
 // confirmJNDI reports whether a "${" text hides a JNDI lookup.
 func confirmJNDI(s string) bool {
