@@ -205,3 +205,18 @@ func TestLeapSecond(t *testing.T) {
 		t.Errorf("records %+v, want one at %v", recs, want)
 	}
 }
+
+func TestCLFUnescape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`a\"b\\c`, `a"b\c`},
+		{`\n\r\t\b\v\f`, "\n\r\t\b\v\f"},
+		{`\x41\x7e\xff\x00`, "A~\xff\x00"},
+		{`\q \x4 \xzz end\`, `\q \x4 \xzz end\`}, // unknown, short and invalid escapes are kept
+		{`\\x41`, `\x41`},
+	}
+	for _, tt := range tests {
+		if got := string(appendCLFUnescaped(nil, []byte(tt.in))); got != tt.want {
+			t.Errorf("appendCLFUnescaped(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -153,6 +153,9 @@ func appendBackslashUnescaped(dst, src []byte) []byte {
 	return dst
 }
 
+// cEscapes maps the letter of a C control escape to its byte.
+var cEscapes = [256]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'v': '\v', 'f': '\f'}
+
 // appendCLFUnescaped decodes the escapes Apache (ap_escape_logitem) and
 // nginx write: \" \\ \xHH and the C control escapes. Unknown escapes are kept.
 func appendCLFUnescaped(dst, src []byte) []byte {
@@ -166,23 +169,8 @@ func appendCLFUnescaped(dst, src []byte) []byte {
 		case '"', '\\':
 			dst = append(dst, n)
 			i++
-		case 'n':
-			dst = append(dst, '\n')
-			i++
-		case 'r':
-			dst = append(dst, '\r')
-			i++
-		case 't':
-			dst = append(dst, '\t')
-			i++
-		case 'b':
-			dst = append(dst, '\b')
-			i++
-		case 'v':
-			dst = append(dst, '\v')
-			i++
-		case 'f':
-			dst = append(dst, '\f')
+		case 'n', 'r', 't', 'b', 'v', 'f':
+			dst = append(dst, cEscapes[n])
 			i++
 		case 'x':
 			if i+3 < len(src) {
