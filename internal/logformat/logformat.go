@@ -11,8 +11,10 @@
 // and memory stays bounded by Options.MaxLineBytes however long the input.
 //
 // Decoding: paths, queries, and CloudFront/Amplify values are percent-decoded
-// once (invalid escapes are kept); RawPath and RawQuery keep the logged form
-// (after undoing the logger's own \" and \xHH escaping for Apache/nginx).
+// once (invalid escapes are kept), except a CloudFront/Amplify user agent the
+// logger double-encoded (%2520), which is decoded twice. RawPath and RawQuery
+// keep the form the client sent, after undoing the logger's own escaping
+// (\" and \xHH for Apache/nginx, \X for Amplify).
 // ALB files may carry NLB TLS and connection-log lines: they are Rejected
 // with reason "not-http", so they stay counted and visible.
 package logformat
