@@ -65,16 +65,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	f := newFlags(stderr)
-	if err := f.fs.Parse(args[1:]); err != nil {
+	files, err := f.parse(args[1:])
+	if err != nil {
 		return exitError
 	}
-	if f.fs.NArg() == 0 {
+	if len(files) == 0 {
 		fmt.Fprintln(stderr, "logsift: no input file (usage: logsift analyze FILE...)")
 		return exitError
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	code, err := f.analyze(ctx, f.fs.Args(), stdout, stderr)
+	code, err := f.analyze(ctx, files, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "logsift: %s\n", printable(err.Error()))
 		return exitError
@@ -116,6 +117,26 @@ func newFlags(stderr io.Writer) *flags {
 	f.fs.BoolVar(&f.staged, "staged", false, "run the AWS stage sequence (parse, filter, analyze, aggregate) with a local folder as the bucket; one file only")
 	f.fs.StringVar(&f.work, "work", "", "with --staged: keep the stage files in this folder (default: a temporary folder, removed)")
 	return f
+}
+
+// parse reads flags before and after the file names, so that
+// `logsift analyze access.log --format html` works as people type it; after
+// "--" everything is a file name.
+func (f *flags) parse(args []string) (files []string, err error) {
+	for {
+		if err := f.fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := f.fs.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(files, rest...), nil
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
 }
 
 func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.Writer) (int, error) {

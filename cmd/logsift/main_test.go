@@ -128,3 +128,21 @@ func TestErrorMessageEscaped(t *testing.T) {
 		t.Errorf("stderr %q does not show the name escaped", msg)
 	}
 }
+
+// TestFlagsAfterFiles checks that flags may follow the file names, and that
+// after "--" a name that looks like a flag is a file.
+func TestFlagsAfterFiles(t *testing.T) {
+	in := writeFile(t, "a.log", benignLine)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"analyze", in, "--format", "json", "--fail-on", "high"}, &stdout, &stderr); code != exitClean {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !json.Valid(stdout.Bytes()) {
+		t.Errorf("--format after the file was not applied: %.80q", stdout.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"analyze", "--", in, "--quiet"}, &stdout, &stderr); code != exitError || !strings.Contains(stderr.String(), "--quiet") {
+		t.Errorf("after --, --quiet should be a (missing) file: exit %d, stderr %q", code, stderr.String())
+	}
+}
