@@ -149,7 +149,10 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		return out, nil
 	}
 
-	rc, err := s.Store.Open(ctx, in.Key)
+	rc, err := s.openUpload(ctx, in)
+	if errors.Is(err, store.ErrChanged) {
+		return out, fmt.Errorf("%s was replaced after this upload event; the newer upload has a run of its own: %w", in.Key, err)
+	}
 	if err != nil {
 		return out, fmt.Errorf("open upload: %w", err)
 	}
@@ -260,6 +263,15 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 	}
 	log.Info("parsed", "format", out.Format, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
 	return out, nil
+}
+
+// openUpload opens the object version the event announced, where the store
+// can tell versions apart.
+func (s *Stages) openUpload(ctx context.Context, in SourceRef) (io.ReadCloser, error) {
+	if vo, ok := s.Store.(store.VersionOpener); ok && in.ETag != "" {
+		return vo.OpenVersion(ctx, in.Key, in.ETag)
+	}
+	return s.Store.Open(ctx, in.Key)
 }
 
 // scanObject scans one object a manifest named.

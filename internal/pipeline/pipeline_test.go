@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -526,5 +527,36 @@ func TestLocalErrorsNameTheFile(t *testing.T) {
 	}
 	if len(rep.Input.Errors) != 1 || !strings.HasPrefix(rep.Input.Errors[0], cut+": input ended early") {
 		t.Errorf("errors %q, want one naming %s", rep.Input.Errors, cut)
+	}
+}
+
+// versionedDir is a Dir whose uploads have one current ETag.
+type versionedDir struct {
+	store.Dir
+	etag string
+}
+
+func (d versionedDir) OpenVersion(ctx context.Context, key, etag string) (io.ReadCloser, error) {
+	if etag != d.etag {
+		return nil, fmt.Errorf("%s: %w", key, store.ErrChanged)
+	}
+	return d.Open(ctx, key)
+}
+
+// TestParseReadsTheAnnouncedVersion checks that Parse reads the object
+// version its event names: a run for an overwritten version fails and says
+// why, instead of reporting the newer content under the older version.
+func TestParseReadsTheAnnouncedVersion(t *testing.T) {
+	ctx := context.Background()
+	st := newStages(t)
+	st.Store = versionedDir{Dir: store.Dir{Root: t.TempDir()}, etag: "new"}
+	line := combinedLine("100.64.0.1", time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), "GET", "/", 200, browser)
+	st.Store.Put(ctx, "uploads/a.log", strings.NewReader(line), "")
+	if _, err := st.Parse(ctx, SourceRef{Bucket: "b", Key: "uploads/a.log", ETag: "new"}); err != nil {
+		t.Fatalf("current version: %v", err)
+	}
+	_, err := st.Parse(ctx, SourceRef{Bucket: "b", Key: "uploads/a.log", ETag: "old"})
+	if !errors.Is(err, store.ErrChanged) || !strings.Contains(err.Error(), "replaced after this upload event") {
+		t.Errorf("replaced version: err = %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -36,6 +37,23 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err != nil {
 		if isNotFound(err) {
 			return nil, fmt.Errorf("s3://%s/%s: %w", s.Bucket, key, ErrNotFound)
+		}
+		return nil, fmt.Errorf("get s3://%s/%s: %w", s.Bucket, key, err)
+	}
+	return out.Body, nil
+}
+
+// OpenVersion streams the object if its ETag is still etag (quoted or not).
+func (s *S3) OpenVersion(ctx context.Context, key, etag string) (io.ReadCloser, error) {
+	match := `"` + strings.Trim(etag, `"`) + `"`
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.Bucket, Key: &key, IfMatch: &match})
+	if err != nil {
+		var ae smithy.APIError
+		switch {
+		case isNotFound(err):
+			return nil, fmt.Errorf("s3://%s/%s: %w", s.Bucket, key, ErrNotFound)
+		case errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed":
+			return nil, fmt.Errorf("s3://%s/%s is no longer ETag %s: %w", s.Bucket, key, match, ErrChanged)
 		}
 		return nil, fmt.Errorf("get s3://%s/%s: %w", s.Bucket, key, err)
 	}

@@ -11,6 +11,10 @@ import (
 // ErrNotFound is returned (wrapped) when a key does not exist.
 var ErrNotFound = errors.New("object not found")
 
+// ErrChanged is returned (wrapped) by OpenVersion when the object is no longer
+// the version asked for.
+var ErrChanged = errors.New("object changed")
+
 // Store is what the stages need from a bucket.
 type Store interface {
 	// Open streams an object. The caller closes it.
@@ -34,6 +38,13 @@ type Object struct {
 	Key  string
 	Size int64
 	ETag string
+}
+
+// VersionOpener is a Store that can open an object only while it is still
+// the version with the given ETag, so that a run reads the upload its event
+// announced and not a later overwrite (which has an event and a run of its own).
+type VersionOpener interface {
+	OpenVersion(ctx context.Context, key, etag string) (io.ReadCloser, error)
 }
 
 // Lister is a Store that can list keys under a prefix.
