@@ -31,7 +31,8 @@ const maxMessage = 200 << 10
 func (n *SNS) Notify(ctx context.Context, subject, body string) (string, error) {
 	subject = cleanSubject(subject)
 	if len(body) > maxMessage {
-		body = body[:maxMessage] + "\n[message truncated; see the full report]\n"
+		// Cut on a rune boundary: SNS takes UTF-8 only.
+		body = strings.ToValidUTF8(body[:maxMessage], "") + "\n[message truncated; see the full report]\n"
 	}
 	out, err := n.Client.Publish(ctx, &sns.PublishInput{
 		TopicArn: &n.TopicARN,

@@ -1,8 +1,14 @@
 package notify
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 func TestCleanSubject(t *testing.T) {
@@ -23,5 +29,40 @@ func TestCleanSubject(t *testing.T) {
 				t.Errorf("cleanSubject(%q) = %q", tt.in, got)
 			}
 		})
+	}
+}
+
+type fakeSNS struct {
+	in  *sns.PublishInput
+	err error
+}
+
+func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	f.in = in
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &sns.PublishOutput{MessageId: aws.String("m-1")}, nil
+}
+
+func TestNotify(t *testing.T) {
+	f := &fakeSNS{}
+	n := &SNS{Client: f, TopicARN: "arn:aws:sns:us-east-1:123456789012:t"}
+	// A body over the limit, cut in the middle of a two-byte rune.
+	body := "x" + strings.Repeat("é", maxMessage)
+	id, err := n.Notify(context.Background(), "logsift:\nreport", body)
+	if err != nil || id != "m-1" {
+		t.Fatalf("Notify = %q, %v", id, err)
+	}
+	msg := *f.in.Message
+	if !utf8.ValidString(msg) || len(msg) > maxMessage+100 || !strings.HasSuffix(msg, "[message truncated; see the full report]\n") {
+		t.Errorf("message: valid UTF-8 %v, %d bytes, ends %q", utf8.ValidString(msg), len(msg), msg[len(msg)-50:])
+	}
+	if *f.in.Subject != "logsift: report" || *f.in.TopicArn != n.TopicARN {
+		t.Errorf("subject %q, topic %q", *f.in.Subject, *f.in.TopicArn)
+	}
+	f.err = errors.New("throttled")
+	if _, err := n.Notify(context.Background(), "s", "b"); !errors.Is(err, f.err) || !strings.Contains(err.Error(), n.TopicARN) {
+		t.Errorf("publish error %v does not wrap the cause and name the topic", err)
 	}
 }
