@@ -34,14 +34,16 @@ func TestConfirmDecoys(t *testing.T) {
 	}
 }
 
-// union select hidden the way sqlmap's tamper scripts hide it.
-func TestUnionSelectDisguised(t *testing.T) {
+// SQL hidden the way sqlmap's tamper scripts hide it.
+func TestSQLDisguised(t *testing.T) {
 	for _, tg := range []string{
 		"/p?id=1%20/*!50000union*/%20/*!50000select*/%201,2",
 		"/p?id=1%20union/*!select*/%201,2",
 		"/p?id=-1%20UnIoN%0BSeLeCt%201,2",
 		"/p?id=-1%20union%A0all%A0select%201,2",
 		"/p?id=1+union/**/all/**/select+1,2",
+		"/p?id=1%27%0Bor%0B%271%27=%271",
+		"/p?q=x%27)%0Bselect%0Bpassword%0Bfrom%0Busers--",
 	} {
 		c := run(t, Config{}, []req{{ip: attacker, target: tg, status: 404, ua: browser}})
 		if a, _ := find(c, attacker); hitFor(a, evidence.SQLInjection) == nil {

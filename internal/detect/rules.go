@@ -112,8 +112,8 @@ var (
 	reUnionSelect = regexp.MustCompile(`union` + sqlGap + `*(?:(?:all|distinct)` + sqlGap + `+)?select[\s\v/*+(\x{fffd}]`)
 	// SELECT ... FROM only after a quote, parenthesis or semicolon: plain
 	// search text ("how to select rows from a table") is not SQL.
-	reSelectFrom = regexp.MustCompile(`['"();][\s/*]*\(?[\s/*]*select[\s/*+(]+.{1,80}?[\s/*)'"]+from[\s/*+(]`)
-	reSQLTaut    = regexp.MustCompile(`['"\)][\s/*]*(or|and)[\s/*(]+['"]?\w*['"]?[\s/*]*(=|like|<|>)`)
+	reSelectFrom = regexp.MustCompile(`['"();][\s\v/*]*\(?[\s\v/*]*select[\s\v/*+(]+.{1,80}?[\s\v/*)'"]+from[\s\v/*+(]`)
+	reSQLTaut    = regexp.MustCompile(`['"\)][\s\v/*]*(or|and)[\s\v/*(]+['"]?\w*['"]?[\s\v/*]*(=|like|<|>)`)
 	reRFI        = regexp.MustCompile(`=(https?|ftp)://[^&]*(\?$|\?&|\?\?|\.txt\?)`)
 	// An event handler attribute inside markup, not a query parameter.
 	reEventHandler = regexp.MustCompile(`[\s/"'<+;]on[a-z]+\s*=`)
