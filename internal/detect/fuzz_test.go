@@ -1,9 +1,10 @@
 package detect
 
 import (
-	"github.com/logsift/logsift/internal/record"
 	"net/netip"
 	"testing"
+
+	"github.com/logsift/logsift/internal/record"
 )
 
 // FuzzObserve feeds hostile field values through the rules: nothing may
@@ -41,11 +42,9 @@ type reqRecord struct {
 	bad                     bool
 }
 
-func (q *reqRecord) build() *recordT {
-	r := &recordT{Line: 1, Time: t0, Client: netip.MustParseAddr("192.0.2.1"), Method: q.method,
+func (q *reqRecord) build() *record.Record {
+	r := &record.Record{Line: 1, Time: t0, Client: netip.MustParseAddr("192.0.2.1"), Method: q.method,
 		Path: q.path, RawPath: q.path, Query: q.query, RawQuery: q.query, UA: q.ua, Referer: q.ua,
 		Status: q.status, Malformed: q.bad}
 	return r
 }
-
-type recordT = record.Record
