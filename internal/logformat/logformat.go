@@ -277,9 +277,8 @@ func (r *Reader) Next() (*record.Record, error) {
 		}
 		line = bytes.TrimSuffix(line, []byte{'\n'})
 		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if n == 1 {
-			line = bytes.TrimPrefix(line, bom)
-		}
+		// Not only on line 1: files saved with a BOM are concatenated too.
+		line = bytes.TrimPrefix(line, bom)
 		if len(bytes.TrimSpace(line)) == 0 {
 			r.stats.Skipped++
 			continue

@@ -154,6 +154,21 @@ func TestGzipDamagedBeforeFirstLine(t *testing.T) {
 	}
 }
 
+// Files that each start with a BOM, concatenated: the BOMs in the middle
+// are not part of the header or of the client address either.
+func TestConcatenatedBOM(t *testing.T) {
+	semi := string(repoFile(t, "hostile/amplify-spreadsheet-semicolon.csv"))
+	recs, r := readString(t, semi+semi, Options{})
+	if st := r.Stats(); len(recs) != 12 || st.Skipped != 2 || st.Rejected != 0 {
+		t.Errorf("Amplify: %d records, %+v", len(recs), st)
+	}
+	bomCLF := "\xef\xbb\xbf" + clfLine
+	recs, r = readString(t, bomCLF+bomCLF, Options{})
+	if len(recs) != 2 || r.Stats().Rejected != 0 {
+		t.Errorf("combined: %d records, %+v", len(recs), r.Stats())
+	}
+}
+
 func withNL(b []byte) []byte {
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		return append(append([]byte(nil), b...), '\n')
