@@ -447,6 +447,34 @@ func TestPipelineManifest(t *testing.T) {
 	checkEmailNames(t, mails[0], fx)
 }
 
+// TestPipelineManifestOutsideLogPrefix uploads a manifest naming a log outside the template's log
+// prefix, which Parse's role cannot read: Parse refuses the line before reading, and the failure
+// email names the file, the stage and the reason.
+func TestPipelineManifestOutsideLogPrefix(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	st := pipelineStack(t, model)
+	key := "elsewhere/site.log"
+	if _, err := st.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &st.bucket, Key: &key, Body: strings.NewReader(string(makeFixture().log))}); err != nil {
+		t.Fatal(err)
+	}
+	ev := st.upload("uploads/elsewhere.txt", []byte("# logsift manifest\n"+key+"\n"))
+	out := st.execute(ev, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusFailed {
+		t.Fatalf("status %s, want FAILED; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1 failure notice", len(mails))
+	}
+	m := mails[0]
+	for _, want := range []string{"Parse", "uploads/elsewhere.txt", "elsewhere/site.log", "outside the log prefix"} {
+		if !strings.Contains(m.Subject+m.Message, want) {
+			t.Errorf("failure email lacks %q:\n%s\n%s", want, m.Subject, m.Message)
+		}
+	}
+}
+
 // TestPipelineTokenBudgetPerRun runs the same log four times (as four uploads) against warm
 // functions with a token budget that one run fits in easily but four do not: the budget is per
 // run, so every run costs the same tokens and gets the model's verdicts.
