@@ -150,7 +150,7 @@ func (s *S3) List(ctx context.Context, prefix string, limit int) ([]Object, bool
 			if len(out) == limit {
 				return out, true, nil
 			}
-			out = append(out, Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag)})
+			out = append(out, Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)})
 		}
 	}
 	return out, false, nil

@@ -37,7 +37,6 @@ type Store interface {
 type Object struct {
 	Key  string
 	Size int64
-	ETag string
 }
 
 // VersionOpener is a Store that can open an object only while it is still
