@@ -176,7 +176,8 @@ func failureAdvice(stage string) []string {
 	switch strings.ToLower(stage) {
 	case "parse":
 		specific = []string{"Check that the file is an access log logsift reads (Amplify console CSV, CloudFront standard log, ALB, Apache/nginx combined or common), plain or gzip, and that it is complete (not a truncated download).",
-			"To see what logsift makes of it, run it locally: logsift analyze FILE."}
+			"To see what logsift makes of it, run it locally: logsift analyze FILE.",
+			"If the file is a manifest (first line # logsift manifest), check that every line names a key or prefix under the log prefix (the template's LogPrefix) that holds at least one log."}
 	case "filter":
 		specific = []string{"The rules stage failed on a chunk of the parsed log; the error names the chunk."}
 	case "analyze":
