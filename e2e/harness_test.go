@@ -130,11 +130,16 @@ func functionBinary(t *testing.T, id string) string {
 // ---------------------------------------------------------------- processes
 
 // ports handed out by freePort: tests run in parallel, and a port is closed again before its
-// process binds it, so never hand the same one out twice.
+// process binds it, so never hand the same one out twice. Ports come from below the kernel's
+// ephemeral range (32768 and up on Linux), so that another test binary's httptest server, which
+// binds port 0, cannot be given a port between our check and the process binding it.
 var ports struct {
 	sync.Mutex
 	used map[int]bool
+	next int
 }
+
+const portLow, portHigh = 20000, 32000
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -142,18 +147,24 @@ func freePort(t *testing.T) int {
 	defer ports.Unlock()
 	if ports.used == nil {
 		ports.used = map[int]bool{}
+		// Start where another e2e binary on the machine (a second checkout) is unlikely to.
+		ports.next = portLow + os.Getpid()%(portHigh-portLow)
 	}
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for range portHigh - portLow {
+		p := ports.next
+		if ports.next++; ports.next >= portHigh {
+			ports.next = portLow
+		}
+		if ports.used[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		p := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		if !ports.used[p] {
-			ports.used[p] = true
-			return p
-		}
+		ports.used[p] = true
+		return p
 	}
 	t.Fatal("no free port")
 	return 0
@@ -218,7 +229,8 @@ func startMoto(t *testing.T, routerPort int) string {
 	cmd.Env = append(os.Environ(), "MOTO_PORT="+strconv.Itoa(routerPort))
 	startProcess(t, "moto", cmd)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: on a loaded 2-core machine moto (Python, Flask) can take a while to start.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Post(base+"/moto-api/config", "application/json",
 			strings.NewReader(`{"stepfunctions":{"execute_state_machine":true},"lambda":{"use_docker":false}}`))
