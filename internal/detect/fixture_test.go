@@ -16,25 +16,10 @@ import (
 	"github.com/logsift/logsift/internal/logformat"
 	"github.com/logsift/logsift/internal/loggen"
 	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/testfiles"
 )
 
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
+func repoRoot(t testing.TB) string { return testfiles.Root(t) }
 
 // readLog parses a fixture with logformat and returns copies of its records.
 func readLog(t testing.TB, path string) []record.Record {

@@ -5,61 +5,21 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/logsift/logsift/internal/record"
+	"github.com/logsift/logsift/internal/testfiles"
 )
 
-// repoRoot walks up from the package directory to the directory with go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
 
 // repoFile reads a file under the repository's testdata/.
-func repoFile(t testing.TB, rel string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func repoFile(t testing.TB, rel string) []byte { return testfiles.Read(t, rel) }
 
 // sharedFile reads a GPL/ELv2 fixture kept outside the repository, in
 // ../shared/testdata; it skips when that folder is missing unless CI is set.
-func sharedFile(t testing.TB, rel string) []byte {
-	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "testdata")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared test data missing: %v", err)
-		}
-		t.Skipf("shared test data not found at %s (licensed fixtures are kept outside the repo)", dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func sharedFile(t testing.TB, rel string) []byte { return testfiles.Shared(t, rel) }
 
 // readAll reads every record (copied) and checks the invariants every
 // test relies on. The error is the one that ended reading (nil at io.EOF).

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logsift/logsift/internal/testfiles"
 )
 
 // ExampleOptions are the options examples/access-logs.csv was made with; the
@@ -106,8 +108,8 @@ func TestAmplifyShape(t *testing.T) {
 	if lines[0] != AmplifyHeader {
 		t.Fatalf("header = %q", lines[0])
 	}
-	real, err := os.ReadFile("../../../shared/testdata/logzio-aws-serverless/python3/amplify/tests/data_to_json.txt")
-	if err == nil {
+	real := testfiles.Read(t, "logzio-aws-serverless/python3/amplify/tests/data_to_json.txt")
+	{
 		h, rest, _ := strings.Cut(string(real), "\n")
 		if h != AmplifyHeader {
 			t.Fatalf("header differs from the real Amplify sample:\n%s\n%s", h, AmplifyHeader)
