@@ -13,7 +13,6 @@ import (
 	"github.com/logsift/logsift/internal/testfiles"
 )
 
-
 // repoFile reads a file under the repository's testdata/.
 func repoFile(t testing.TB, rel string) []byte { return testfiles.Read(t, rel) }
 
