@@ -71,6 +71,8 @@ type Config struct {
 	// One that was served (2xx with a body) is a leak and fires at once.
 	SensitiveFiles int `json:"sensitive_files,omitempty"`
 	// WordPressPaths is how many distinct failing WordPress paths make a scan.
+	// Two: a visitor of a site that is not WordPress never asks for two
+	// WordPress paths, and crawlers following stale links are exempt.
 	WordPressPaths int `json:"wordpress_paths,omitempty"`
 	// AdminPaths and TechPaths count distinct failing paths that only suggest
 	// probing (/admin, a failing .jsp). Paths that name a specific product
@@ -168,7 +170,7 @@ func DefaultConfig() Config {
 			Paths:      append([]string(nil), DefaultPaths...),
 		},
 		SensitiveFiles:         2,
-		WordPressPaths:         3,
+		WordPressPaths:         2,
 		AdminPaths:             2,
 		TechPaths:              5,
 		PayloadMatches:         2,

@@ -169,7 +169,8 @@ func TestRules(t *testing.T) {
 		{"googlebot asking for .env is still reported", each(404, googlebot, "/.env", "/.git/config"), evidence.SensitiveFiles, "hit", 0, "claims to be googlebot"},
 
 		// WordPress
-		{"wordpress scan", each(404, browser, "/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-includes/wlwmanifest.xml"), evidence.WordPressScan, "hit", evidence.Medium, "threshold 3"},
+		{"wordpress scan", each(404, browser, "/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-includes/wlwmanifest.xml"), evidence.WordPressScan, "hit", evidence.Medium, "threshold 2"},
+		{"wordpress two probes", each(404, "", "/wp-login.php", "/xmlrpc.php"), evidence.WordPressScan, "hit", evidence.Medium, "threshold 2"},
 		{"wordpress plugin readmes", each(404, browser, "/wp-content/plugins/a/readme.txt", "/wp-content/plugins/b/README.md", "/wp-content/plugins/c/x.php"), evidence.WordPressScan, "hit", 0, ""},
 		{"wordpress one probe is weak", each(404, "", "/wp-login.php"), evidence.WordPressScan, "weak", 0, ""},
 		{"wordpress site's own traffic", each(200, browser, "/wp-login.php", "/wp-admin/", "/wp-admin/edit.php", "/wp-includes/js/x.php"), evidence.WordPressScan, "none", 0, ""},
