@@ -31,7 +31,7 @@ const (
 	EnvAllowCIDRs  = "LOGSIFT_ALLOW_CIDRS"  // comma-separated IPs/CIDRs never reported
 	EnvMaxChunks   = "LOGSIFT_MAX_CHUNKS"   // cap on chunks (Map iterations)
 	EnvLogPrefix   = "LOGSIFT_LOG_PREFIX"   // the prefix manifests may name logs under (Parse)
-	EnvTokenBudget = "LOGSIFT_TOKEN_BUDGET" // model input-token budget per chunk call set
+	EnvTokenBudget = "LOGSIFT_TOKEN_BUDGET" // model token budget per run, shared out among its chunks
 	EnvS3PathStyle = "LOGSIFT_S3_PATH_STYLE"
 )
 

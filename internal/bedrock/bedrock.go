@@ -98,6 +98,17 @@ type Analyzer struct {
 
 var _ analysis.Analyzer = (*Analyzer)(nil)
 
+// Split returns an analyzer with the same client and options and 1/n of the
+// run token budget, unspent: one per chunk when the chunks of a run are
+// analysed by separate Lambda invocations, so the run keeps to the budget.
+func (a *Analyzer) Split(n int) analysis.Analyzer {
+	o := a.opt
+	if n > 1 {
+		o.RunTokenBudget = max(o.RunTokenBudget/int64(n), 1)
+	}
+	return &Analyzer{c: a.c, opt: o, fallback: a.fallback}
+}
+
 // New returns an Analyzer calling c. fallback supplies the rules' verdicts and
 // the recommendations when the model cannot; nil means verdicts built from the
 // evidence alone and no recommendations.

@@ -851,3 +851,18 @@ func TestBudgetShrinksBatch(t *testing.T) {
 		t.Errorf("notes %q lack %q", res.Notes, want)
 	}
 }
+
+func TestSplitSharesTheBudget(t *testing.T) {
+	a := New(nil, Options{RunTokenBudget: 90000}, nil)
+	a.spent = 50000 // what this analyzer already used must not carry over
+	b := a.Split(3).(*Analyzer)
+	if b.opt.RunTokenBudget != 30000 || b.spent != 0 {
+		t.Errorf("Split(3): budget %d, spent %d; want 30000 and 0", b.opt.RunTokenBudget, b.spent)
+	}
+	if b.opt.ModelID != a.opt.ModelID || b.fallback != a.fallback {
+		t.Error("Split changed the model or the fallback")
+	}
+	if c := a.Split(1).(*Analyzer); c.opt.RunTokenBudget != 90000 {
+		t.Errorf("Split(1) budget %d, want the whole 90000", c.opt.RunTokenBudget)
+	}
+}

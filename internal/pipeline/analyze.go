@@ -20,7 +20,7 @@ func (s *Stages) Analyze(ctx context.Context, in FilterOutput) (AnalyzeOutput, e
 	if err := s.getJSON(ctx, in.EvidenceKey, &ch); err != nil {
 		return out, fmt.Errorf("load evidence: %w", err)
 	}
-	res, err := s.classify(ctx, ch.Suspicious)
+	res, err := s.classifyWith(ctx, s.chunkAnalyzer(in.Chunks), ch.Suspicious)
 	if err != nil {
 		return out, err
 	}
@@ -35,12 +35,30 @@ func (s *Stages) Analyze(ctx context.Context, in FilterOutput) (AnalyzeOutput, e
 	return out, nil
 }
 
+// budgetSplitter is an analyzer whose run token budget can be shared out:
+// on AWS every chunk is analysed by its own Lambda invocation.
+type budgetSplitter interface {
+	Split(n int) analysis.Analyzer
+}
+
+// chunkAnalyzer is the analyzer for one of n chunks of a run: with a token
+// budget, its share of it, so that the run as a whole stays within the budget.
+func (s *Stages) chunkAnalyzer(n int) analysis.Analyzer {
+	if sp, ok := s.Analyzer.(budgetSplitter); ok && n > 1 {
+		return sp.Split(n)
+	}
+	return s.Analyzer
+}
+
 // classify runs the analyzer with the rules as the floor.
 func (s *Stages) classify(ctx context.Context, actors []evidence.Actor) (analysis.ClassifyResult, error) {
+	return s.classifyWith(ctx, s.Analyzer, actors)
+}
+
+func (s *Stages) classifyWith(ctx context.Context, a analysis.Analyzer, actors []evidence.Actor) (analysis.ClassifyResult, error) {
 	if len(actors) == 0 {
 		return analysis.ClassifyResult{Verdicts: []analysis.Verdict{}}, nil
 	}
-	a := s.Analyzer
 	if a == nil {
 		a = s.fallback()
 	}

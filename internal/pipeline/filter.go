@@ -40,7 +40,9 @@ func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, erro
 		return out, fmt.Errorf("read chunk %s: %w", in.Chunk.Key, err)
 	}
 	ch := eng.Result(in.Chunk.Index)
-	return s.storeEvidence(ctx, in.Run, ch)
+	out, err = s.storeEvidence(ctx, in.Run, ch)
+	out.Chunks = in.Chunk.Of
+	return out, err
 }
 
 // storeEvidence writes a chunk's evidence and summarises it.

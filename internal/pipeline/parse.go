@@ -242,6 +242,9 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		}
 		out.Chunks = append(out.Chunks, ChunkRef{Index: i, Key: key, Rows: w.rows})
 	}
+	for i := range out.Chunks {
+		out.Chunks[i].Of = len(out.Chunks)
+	}
 	out.InputKey = s.workKey(run, "input.json")
 	if err := s.putJSON(ctx, out.InputKey, account); err != nil {
 		return out, err

@@ -560,3 +560,42 @@ func TestParseReadsTheAnnouncedVersion(t *testing.T) {
 		t.Errorf("replaced version: err = %v", err)
 	}
 }
+
+// splitRecorder is an analyzer with a token budget to share out; it records
+// the shares asked for.
+type splitRecorder struct {
+	analysis.Offline
+	mu     *sync.Mutex
+	splits *[]int
+}
+
+func (s splitRecorder) Split(n int) analysis.Analyzer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*s.splits = append(*s.splits, n)
+	return s
+}
+
+// On AWS each chunk is analysed by its own invocation; each must get its share
+// of the run's token budget, not the whole of it.
+func TestAnalyzeSharesTheRunBudget(t *testing.T) {
+	path, _ := testLog(t, 300)
+	st := newStages(t)
+	st.ChunkBytes = 4 << 10
+	var splits []int
+	st.Analyzer = splitRecorder{mu: &sync.Mutex{}, splits: &splits}
+	if _, _, err := st.RunStaged(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	if len(splits) == 0 {
+		t.Fatal("Analyze never asked for a share of the budget")
+	}
+	for _, n := range splits {
+		if n < 2 {
+			t.Errorf("a chunk asked for 1/%d of the budget; the run has several chunks", n)
+		}
+		if n != splits[0] {
+			t.Errorf("chunks asked for different shares: %v", splits)
+		}
+	}
+}

@@ -30,6 +30,9 @@ type ChunkRef struct {
 	Index int    `json:"index"`
 	Key   string `json:"key"`
 	Rows  int64  `json:"rows"`
+	// Of is the number of chunks in the run: Analyze gives each chunk its share
+	// of the run's model token budget.
+	Of int `json:"of"`
 }
 
 // ParseOutput summarises the input and lists the chunks to analyse.
@@ -68,6 +71,7 @@ type FilterOutput struct {
 	Actors      int    `json:"actors"`
 	Suspicious  int    `json:"suspicious"`
 	Weak        int    `json:"weak"`
+	Chunks      int    `json:"chunks"` // chunks in the run (ChunkRef.Of)
 }
 
 // AnalyzeOutput summarises the verdicts of one chunk. VerdictsKey is empty when
