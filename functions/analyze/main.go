@@ -3,32 +3,8 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/logsift/logsift/internal/awsenv"
 	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() {
-	// Check the configuration at start-up, so that a broken deployment fails at init.
-	if _, err := awsenv.Stages(context.Background()); err != nil {
-		slog.Error("configuration", "stage", "analyze", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(handle)
-}
-
-// handle builds the stages for every invoke: the model's token budget is per run, and one
-// execution environment serves many runs, so an analyzer kept from one invoke to the next would
-// spend later runs' budget on earlier ones. Building them costs no network call.
-func handle(ctx context.Context, in pipeline.FilterOutput) (pipeline.AnalyzeOutput, error) {
-	stages, err := awsenv.Stages(ctx)
-	if err != nil {
-		return pipeline.AnalyzeOutput{}, err
-	}
-	return stages.Analyze(ctx, in)
-}
+func main() { awsenv.StartPerInvoke("analyze", (*pipeline.Stages).Analyze) }

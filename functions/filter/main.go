@@ -1,23 +1,10 @@
-// Command filter is the Filter stage Lambda: it runs the deterministic rules over one chunk and writes the per-actor evidence.
+// Command filter is the Filter stage Lambda: it runs the deterministic rules over one chunk and stores the evidence under work/.
 // The stage itself is internal/pipeline; this is the Lambda's thin entry point.
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/logsift/logsift/internal/awsenv"
+	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() {
-	// Configuration and clients are built once per execution environment, not per invoke.
-	stages, err := awsenv.Stages(context.Background())
-	if err != nil {
-		slog.Error("configuration", "stage", "filter", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(stages.Filter)
-}
+func main() { awsenv.Start("filter", (*pipeline.Stages).Filter) }

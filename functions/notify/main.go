@@ -1,23 +1,10 @@
-// Command notify is the Notify stage Lambda: it sends the one email per source object version (a report or a failure notice).
+// Command notify is the Notify stage Lambda: it emails the report or the failure, once per object version.
 // The stage itself is internal/pipeline; this is the Lambda's thin entry point.
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/logsift/logsift/internal/awsenv"
+	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() {
-	// Configuration and clients are built once per execution environment, not per invoke.
-	stages, err := awsenv.Stages(context.Background())
-	if err != nil {
-		slog.Error("configuration", "stage", "notify", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(stages.Notify)
-}
+func main() { awsenv.Start("notify", (*pipeline.Stages).Notify) }

@@ -3,21 +3,8 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/logsift/logsift/internal/awsenv"
+	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() {
-	// Configuration and clients are built once per execution environment, not per invoke.
-	stages, err := awsenv.Stages(context.Background())
-	if err != nil {
-		slog.Error("configuration", "stage", "parse", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(stages.Parse)
-}
+func main() { awsenv.Start("parse", (*pipeline.Stages).Parse) }
