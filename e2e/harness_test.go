@@ -35,7 +35,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// How the pieces are wired (DESIGN.md §8):
+// How the pieces are wired (docs/design.md §8):
 //
 //	test ──SDK──▶ moto_server (S3, SNS, SQS, EventBridge, Step Functions)
 //	moto's Step Functions interpreter ──Lambda Invoke──▶ http://localhost:$MOTO_PORT = router (this test)
@@ -222,7 +222,7 @@ func startMoto(t *testing.T, routerPort int) string {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		requireInCI(t, "moto_server not on PATH (moto 5.2.1 with Flask, see DESIGN.md §8): %v", err)
+		requireInCI(t, "moto_server not on PATH (moto 5.2.1 with Flask, see docs/design.md §8): %v", err)
 	}
 	port := freePort(t)
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))

@@ -6,7 +6,7 @@ import (
 )
 
 func TestALBElastic(t *testing.T) {
-	data := sharedFile(t, "elastic-integrations/packages/aws/data_stream/elb_logs/_dev/test/pipeline/test-alb.log")
+	data := repoFile(t, "elastic-integrations/packages/aws/data_stream/elb_logs/_dev/test/pipeline/test-alb.log")
 	recs, r := readString(t, string(data), Options{})
 	st := r.Stats()
 	// 4 NLB TLS lines and 3 connection-log lines are rejected as not-http

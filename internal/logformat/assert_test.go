@@ -147,7 +147,7 @@ func TestALBCrowdsecAsserts(t *testing.T) {
 }
 
 func TestCloudFrontElastic(t *testing.T) {
-	data := sharedFile(t, "elastic-integrations/packages/aws/data_stream/cloudfront_logs/_dev/test/pipeline/test-cloudfront.log")
+	data := repoFile(t, "elastic-integrations/packages/aws/data_stream/cloudfront_logs/_dev/test/pipeline/test-cloudfront.log")
 	recs, r := readString(t, string(data), Options{})
 	st := r.Stats()
 	if r.Format() != CloudFront || len(recs) != 11 || st.Skipped != 2 || st.Rejected != 1 || st.Reasons[ReasonFieldCount] != 1 {
@@ -184,7 +184,7 @@ func TestCloudFrontElastic(t *testing.T) {
 }
 
 func TestCloudFrontMatomoDoubleEncoded(t *testing.T) {
-	data := sharedFile(t, "matomo-log-analytics/tests/logs/amazon_cloudfront_web.log")
+	data := repoFile(t, "matomo-log-analytics/tests/logs/amazon_cloudfront_web.log")
 	recs, r := readString(t, string(data), Options{})
 	if r.Format() != CloudFront || len(recs) != 1 {
 		t.Fatalf("format %q, %d records, %+v", r.Format(), len(recs), r.Stats())

@@ -16,10 +16,6 @@ import (
 // repoFile reads a file under the repository's testdata/.
 func repoFile(t testing.TB, rel string) []byte { return testfiles.Read(t, rel) }
 
-// sharedFile reads a GPL/ELv2 fixture kept outside the repository, in
-// ../shared/testdata; it skips when that folder is missing unless CI is set.
-func sharedFile(t testing.TB, rel string) []byte { return testfiles.Shared(t, rel) }
-
 // readAll reads every record (copied) and checks the invariants every
 // test relies on. The error is the one that ended reading (nil at io.EOF).
 func readAll(t testing.TB, r *Reader) ([]record.Record, error) {

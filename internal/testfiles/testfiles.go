@@ -1,6 +1,6 @@
-// Package testfiles finds the fixtures tests read: the repository's own
-// testdata/ (MIT and Apache-2.0 files, see NOTICE) and the GPL and Elastic
-// License files kept beside the repository in ../shared/testdata.
+// Package testfiles finds the fixtures tests read, all under the repository's
+// own testdata/ (third-party files and their licences are listed in NOTICE),
+// so that a clone of the repository alone passes its tests.
 package testfiles
 
 import (
@@ -39,24 +39,6 @@ func Path(t testing.TB, rel string) string {
 func Read(t testing.TB, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(Path(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// Shared reads rel under ../shared/testdata. When that folder is missing the
-// test is skipped, except in CI (CI set), where it is a failure.
-func Shared(t testing.TB, rel string) []byte {
-	t.Helper()
-	dir := filepath.Join(Root(t), "..", "shared", "testdata")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared test data missing: %v", err)
-		}
-		t.Skipf("shared test data not found at %s (licensed fixtures are kept outside the repo)", dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		t.Fatal(err)
 	}
