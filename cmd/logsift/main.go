@@ -17,7 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
@@ -159,8 +159,8 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st := &pipeline.Stages{
 		Detect:       cfg,
-		Analyzer:     analysis.Offline{},
-		Fallback:     analysis.Offline{},
+		Analyzer:     offline.Analyzer{},
+		Fallback:     offline.Analyzer{},
 		AnalyzerName: "offline",
 		Logger:       logger,
 		Format: logformat.Options{
@@ -174,7 +174,7 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 		if err != nil {
 			return exitError, err
 		}
-		st.Analyzer = bedrock.New(client, bedrock.Options{ModelID: f.model, RunTokenBudget: f.budget}, analysis.Offline{})
+		st.Analyzer = bedrock.New(client, bedrock.Options{ModelID: f.model, RunTokenBudget: f.budget}, offline.Analyzer{})
 		st.AnalyzerName = f.model
 	}
 	var progress pipeline.Progress

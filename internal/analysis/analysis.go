@@ -1,7 +1,10 @@
-// Package analysis turns rule evidence into verdicts and advice. An Analyzer is
-// either the offline one (rules and fixed text, no network) or a model; the
-// model's answer is always checked against the evidence (see Verify) and can add
-// to the rules' findings but never remove or weaken them.
+// Package analysis holds what every analyzer shares: the verdicts, observations
+// and recommendations it answers with, the Analyzer interface, the limits on an
+// answer, Sanitize for attacker-controlled text, and Merge, which keeps the
+// rules' findings as the floor of any other answer. The analyzers live
+// elsewhere: analysis/offline (rules and fixed text, no network) and
+// internal/bedrock (a model, whose answers internal/bedrock/answer checks
+// against the evidence before Merge sees them).
 package analysis
 
 import (
@@ -38,6 +41,9 @@ const (
 	ActionServer       = "server"         // change the web server / hosting configuration
 )
 
+// ActionKinds lists the Action* constants, most usual first.
+var ActionKinds = []string{ActionWAFIPSet, ActionWAFManaged, ActionWAFRateBased, ActionWAFCustom, ActionApp, ActionServer}
+
 // Recommendation is one prioritised action, tied to the findings it addresses.
 type Recommendation struct {
 	Priority   int                 `json:"priority"` // 1 is most urgent
@@ -48,6 +54,20 @@ type Recommendation struct {
 	Actors     []string            `json:"actors,omitempty"`
 	Source     string              `json:"source"`
 }
+
+// Limits on what an analyzer may answer. They bound the report's size whatever a
+// model does: the offline analyzer keeps to them and a model's answers are
+// validated against them.
+const (
+	MaxActorLen        = 64   // an IPv4 address or an IPv6 /64 CIDR fits easily
+	MaxRationaleLen    = 600  // bytes
+	MaxSummaryLen      = 600  // bytes
+	MaxTitleLen        = 120  // bytes
+	MaxDetailLen       = 1200 // bytes
+	MaxVerdicts        = 200
+	MaxObservations    = 20
+	MaxRecommendations = 12
+)
 
 // Usage is what the analyzer spent.
 type Usage struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/notify"
@@ -74,8 +74,8 @@ func Stages(ctx context.Context) (*pipeline.Stages, error) {
 	if arn := os.Getenv(EnvTopicARN); arn != "" {
 		st.Notifier = &notify.SNS{Client: sns.NewFromConfig(cfg), TopicARN: arn}
 	}
-	st.Fallback = analysis.Offline{}
-	st.Analyzer = analysis.Offline{}
+	st.Fallback = offline.Analyzer{}
+	st.Analyzer = offline.Analyzer{}
 	st.AnalyzerName = "offline"
 	if os.Getenv(EnvUseModel) != "false" {
 		model := os.Getenv(EnvModelID)
@@ -91,7 +91,7 @@ func Stages(ctx context.Context) (*pipeline.Stages, error) {
 		if err != nil {
 			return nil, err
 		}
-		a := bedrock.New(client, opts, analysis.Offline{})
+		a := bedrock.New(client, opts, offline.Analyzer{})
 		st.Analyzer = a
 		st.AnalyzerName = opts.ModelID
 		if st.AnalyzerName == "" {

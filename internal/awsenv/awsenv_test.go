@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 )
 
@@ -47,7 +47,7 @@ func TestStages(t *testing.T) {
 			}
 			switch tt.name {
 			case "offline":
-				if _, ok := st.Analyzer.(analysis.Offline); !ok || st.AnalyzerName != "offline" {
+				if _, ok := st.Analyzer.(offline.Analyzer); !ok || st.AnalyzerName != "offline" {
 					t.Errorf("analyzer %T %q, want offline", st.Analyzer, st.AnalyzerName)
 				}
 				if st.MaxChunks != 7 {

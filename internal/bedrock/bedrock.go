@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/bedrock/answer"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -206,8 +207,8 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 			unsent = append(unsent, actors[start:]...)
 			break
 		}
-		ans, usage, err := converseTool(ctx, a, fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName), prompt,
-			analysis.ClassifyToolName, "Record a verdict for every actor in the evidence.", analysis.ClassifySchema(), maxOut, analysis.ValidateClassify)
+		ans, usage, err := converseTool(ctx, a, fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool), prompt,
+			answer.ClassifyTool, "Record a verdict for every actor in the evidence.", answer.ClassifySchema(), maxOut, answer.ParseClassify)
 		a.settle(reserved, usage)
 		res.Usage.Add(usage)
 		if err != nil {
@@ -226,7 +227,7 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 			continue // start stays: this batch is handed to the rules above
 		}
 		answered++
-		verified, vnotes := analysis.Verify(batch, campaigns, ans)
+		verified, vnotes := answer.VerifyClassify(batch, campaigns, ans)
 		merged, mnotes := analysis.Merge(batch, rules, verified.Verdicts)
 		for _, v := range merged {
 			final[v.Actor] = v
@@ -275,7 +276,7 @@ func (a *Analyzer) classifyCall(nonce string, overhead int64, batch []evidence.A
 
 // classifyOverhead estimates the tokens of a classify call besides the prompt.
 func classifyOverhead(nonce string) int64 {
-	return estimateTokens(fillPrompt(classifySystem, blockTag(nonce), analysis.ClassifyToolName)) + schemaTokens(analysis.ClassifySchema()) + 200
+	return estimateTokens(fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool)) + schemaTokens(answer.ClassifySchema()) + 200
 }
 
 // rulesResult asks the fallback analyzer for the floor verdicts (Merge fills
@@ -322,22 +323,22 @@ func (a *Analyzer) Recommend(ctx context.Context, in analysis.RecommendInput) (a
 		return res, nil
 	}
 	nonce := newNonce()
-	system := fillPrompt(recommendSystem, blockTag(nonce), analysis.RecommendToolName)
+	system := fillPrompt(recommendSystem, blockTag(nonce), answer.RecommendTool)
 	prompt := a.recommendPrompt(nonce, in)
 	maxOut := int32(min(a.opt.MaxOutputTokens, 3000))
-	reserved := estimateTokens(system) + estimateTokens(prompt) + schemaTokens(analysis.RecommendSchema()) + int64(maxOut)
+	reserved := estimateTokens(system) + estimateTokens(prompt) + schemaTokens(answer.RecommendSchema()) + int64(maxOut)
 	var why string
 	if !a.reserve(reserved) {
 		why = "the token budget was spent"
 	} else {
-		ans, usage, err := converseTool(ctx, a, system, prompt, analysis.RecommendToolName,
-			"Record prioritised recommendations for the findings.", analysis.RecommendSchema(), maxOut, analysis.ValidateRecommend)
+		ans, usage, err := converseTool(ctx, a, system, prompt, answer.RecommendTool,
+			"Record prioritised recommendations for the findings.", answer.RecommendSchema(), maxOut, answer.ParseRecommend)
 		a.settle(reserved, usage)
 		res.Usage.Add(usage)
 		var notes []string
 		res.Usage.CostUSD = a.cost(res.Usage, &notes)
 		if err == nil {
-			verified, vnotes := analysis.VerifyRecommend(in, ans)
+			verified, vnotes := answer.VerifyRecommend(in, ans)
 			if len(verified.Recommendations) > 0 {
 				res.Recommendations = verified.Recommendations
 				res.Notes = append(notes, vnotes...)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/bedrock/answer"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -261,7 +262,7 @@ func (a *Analyzer) classifyPrompt(nonce string, lines []string, camps []string) 
 		}
 		fmt.Fprintf(&b, "</%s>\n", tag)
 	}
-	fmt.Fprintf(&b, "\nCall %s with one verdict for each of the %d actors.", analysis.ClassifyToolName, len(lines))
+	fmt.Fprintf(&b, "\nCall %s with one verdict for each of the %d actors.", answer.ClassifyTool, len(lines))
 	return b.String()
 }
 
@@ -355,6 +356,6 @@ func (a *Analyzer) recommendPrompt(nonce string, in analysis.RecommendInput) str
 		}
 		fmt.Fprintf(&b, "</%s>\n", tag)
 	}
-	fmt.Fprintf(&b, "\nCall %s with at most %s recommendations, most urgent first.", analysis.RecommendToolName, strconv.Itoa(analysis.MaxRecommendations))
+	fmt.Fprintf(&b, "\nCall %s with at most %s recommendations, most urgent first.", answer.RecommendTool, strconv.Itoa(analysis.MaxRecommendations))
 	return b.String()
 }

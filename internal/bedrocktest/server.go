@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/bedrock/answer"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -344,16 +345,16 @@ var (
 func AnswerFromEvidence(req Request) Reply {
 	text := req.Body.UserText()
 	switch req.Body.ForcedTool() {
-	case analysis.ClassifyToolName:
-		return ToolAnswer(analysis.ClassifyToolName, map[string]any{"verdicts": verdictsFromText(text)})
-	case analysis.RecommendToolName:
+	case answer.ClassifyTool:
+		return ToolAnswer(answer.ClassifyTool, map[string]any{"verdicts": verdictsFromText(text)})
+	case answer.RecommendTool:
 		cats := []string{}
 		for _, c := range evidence.Categories {
 			if strings.Contains(text, `"`+string(c)+`"`) {
 				cats = append(cats, string(c))
 			}
 		}
-		return ToolAnswer(analysis.RecommendToolName, map[string]any{"recommendations": []any{map[string]any{
+		return ToolAnswer(answer.RecommendTool, map[string]any{"recommendations": []any{map[string]any{
 			"priority":   1,
 			"kind":       analysis.ActionWAFManaged,
 			"title":      "Enable AWSManagedRulesCommonRuleSet",

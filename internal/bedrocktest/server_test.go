@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/bedrock/answer"
 )
 
 const model = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -148,9 +148,9 @@ func TestAnswerFromEvidence(t *testing.T) {
 		Messages: []Message{{Role: "user", Content: []ContentBlock{{Text: &text}}}},
 		ToolConfig: &ToolConfig{ToolChoice: &ToolChoice{Tool: &struct {
 			Name string `json:"name"`
-		}{analysis.ClassifyToolName}}},
+		}{answer.ClassifyTool}}},
 	}})
-	a, err := analysis.ValidateClassify(rep.ToolInput)
+	a, err := answer.ParseClassify(rep.ToolInput)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestConcurrentRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			text := fmt.Sprintf(`{"actor":"198.51.100.%d","hits":[{"category":"sqli","severity":"high"}]}`, i)
-			out, err := c.Converse(context.Background(), converseInput(analysis.ClassifyToolName, text))
+			out, err := c.Converse(context.Background(), converseInput(answer.ClassifyTool, text))
 			if err != nil {
 				errs <- err
 				return

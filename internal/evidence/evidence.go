@@ -4,6 +4,7 @@ package evidence
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -44,6 +45,32 @@ func (c Category) Valid() bool {
 		}
 	}
 	return false
+}
+
+// rank is c's place in Categories; unknown categories come last.
+func (c Category) rank() int {
+	if i := slices.Index(Categories, c); i >= 0 {
+		return i
+	}
+	return len(Categories)
+}
+
+// SortCategories orders cs as Categories does (most severe family first),
+// unknown ones last in their given order.
+func SortCategories(cs []Category) {
+	slices.SortStableFunc(cs, func(x, y Category) int { return x.rank() - y.rank() })
+}
+
+// UnionCategories returns the valid categories of a and b, each once, in the
+// order of Categories; unknown ones are dropped.
+func UnionCategories(a, b []Category) []Category {
+	var out []Category
+	for _, c := range Categories {
+		if slices.Contains(a, c) || slices.Contains(b, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Severity orders findings. The zero value is Info.

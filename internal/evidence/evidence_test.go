@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -40,5 +41,31 @@ func TestCategoryValid(t *testing.T) {
 		if c.Valid() {
 			t.Errorf("%q accepted", c)
 		}
+	}
+}
+
+func TestCategoryOrder(t *testing.T) {
+	tests := []struct {
+		name      string
+		a, b      []Category
+		wantUnion []Category
+		wantSort  []Category // SortCategories of a then b
+	}{
+		{"empty", nil, nil, nil, nil},
+		{"report order", []Category{BadRequest, SQLInjection}, []Category{Log4Shell}, []Category{Log4Shell, SQLInjection, BadRequest}, []Category{Log4Shell, SQLInjection, BadRequest}},
+		{"repeats", []Category{XSS, XSS}, []Category{XSS}, []Category{XSS}, []Category{XSS, XSS, XSS}},
+		{"unknown dropped from the union, last when sorted", []Category{"made-up", ScannerUA}, []Category{"", Webshell}, []Category{Webshell, ScannerUA}, []Category{Webshell, ScannerUA, "made-up", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := UnionCategories(tt.a, tt.b); !slices.Equal(got, tt.wantUnion) {
+				t.Errorf("UnionCategories = %v, want %v", got, tt.wantUnion)
+			}
+			all := append(slices.Clone(tt.a), tt.b...)
+			SortCategories(all)
+			if !slices.Equal(all, tt.wantSort) {
+				t.Errorf("SortCategories = %v, want %v", all, tt.wantSort)
+			}
+		})
 	}
 }

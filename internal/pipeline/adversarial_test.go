@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/bedrocktest"
 )
@@ -70,8 +71,8 @@ func TestAdversarialLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	analyzers := map[string]analysis.Analyzer{
-		"offline":     analysis.Offline{},
-		"lying model": bedrock.New(client, bedrock.Options{}, analysis.Offline{}),
+		"offline":     offline.Analyzer{},
+		"lying model": bedrock.New(client, bedrock.Options{}, offline.Analyzer{}),
 	}
 	for name, a := range analyzers {
 		t.Run(name, func(t *testing.T) {

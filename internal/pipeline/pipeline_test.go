@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/logformat"
@@ -87,7 +88,7 @@ func newStages(t *testing.T) *Stages {
 	return &Stages{
 		Store:    store.Dir{Root: t.TempDir()},
 		Detect:   detect.DefaultConfig(),
-		Analyzer: analysis.Offline{},
+		Analyzer: offline.Analyzer{},
 		TempDir:  t.TempDir(),
 	}
 }
@@ -564,7 +565,7 @@ func TestParseReadsTheAnnouncedVersion(t *testing.T) {
 // splitRecorder is an analyzer with a token budget to share out; it records
 // the shares asked for.
 type splitRecorder struct {
-	analysis.Offline
+	offline.Analyzer
 	mu     *sync.Mutex
 	splits *[]int
 }

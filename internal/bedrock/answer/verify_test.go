@@ -1,4 +1,4 @@
-package analysis
+package answer
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -46,8 +47,8 @@ func verifyTestActors() []evidence.Actor {
 	}
 }
 
-func modelVerdict(actor, rationale string) Verdict {
-	return Verdict{Actor: actor, Categories: []evidence.Category{evidence.SQLInjection}, Severity: evidence.High, Confidence: 0.9, Rationale: rationale, Source: "model"}
+func modelVerdict(actor, rationale string) analysis.Verdict {
+	return analysis.Verdict{Actor: actor, Categories: []evidence.Category{evidence.SQLInjection}, Severity: evidence.High, Confidence: 0.9, Rationale: rationale, Source: "model"}
 }
 
 func hasNote(notes []string, sub string) bool {
@@ -57,7 +58,7 @@ func hasNote(notes []string, sub string) bool {
 func TestVerify(t *testing.T) {
 	tests := []struct {
 		name          string
-		in            Verdict
+		in            analysis.Verdict
 		wantActor     string // "" means the verdict is dropped
 		wantRationale string
 		wantNote      string
@@ -81,7 +82,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, notes := Verify(verifyTestActors(), nil, ClassifyAnswer{Verdicts: []Verdict{tt.in}})
+			got, notes := VerifyClassify(verifyTestActors(), nil, Classify{Verdicts: []analysis.Verdict{tt.in}})
 			if tt.wantActor == "" {
 				if len(got.Verdicts) != 0 {
 					t.Fatalf("kept %+v", got.Verdicts)
@@ -105,15 +106,15 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyObservationsAndDuplicates(t *testing.T) {
-	ans := ClassifyAnswer{
-		Verdicts: []Verdict{modelVerdict("198.51.100.7", "a"), modelVerdict("198.51.100.7", "b")},
-		Observations: []Observation{
+	ans := Classify{
+		Verdicts: []analysis.Verdict{modelVerdict("198.51.100.7", "a"), modelVerdict("198.51.100.7", "b")},
+		Observations: []analysis.Observation{
 			{Actors: []string{"198.51.100.7", "203.0.113.9"}, Summary: "Both use sqlmap."},
 			{Actors: []string{"203.0.113.10"}, Summary: "Invented."},
 			{Actors: []string{"192.0.2.44"}, Summary: "Sent 999 requests."},
 		},
 	}
-	got, notes := Verify(verifyTestActors(), nil, ans)
+	got, notes := VerifyClassify(verifyTestActors(), nil, ans)
 	if len(got.Verdicts) != 1 || got.Verdicts[0].Rationale != "a" {
 		t.Errorf("verdicts %+v, want the first only", got.Verdicts)
 	}
@@ -127,102 +128,13 @@ func TestVerifyObservationsAndDuplicates(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	sev := func(vs []Verdict, actor string) (evidence.Severity, []evidence.Category, string) {
-		for _, v := range vs {
-			if v.Actor == actor {
-				return v.Severity, v.Categories, v.Source
-			}
-		}
-		t.Fatalf("no verdict for %s", actor)
-		return 0, nil, ""
-	}
-	tests := []struct {
-		name     string
-		model    []Verdict
-		actor    string
-		wantSev  evidence.Severity
-		wantCats []evidence.Category
-		wantSrc  string
-		wantNote string
-	}{
-		{"downgrade ignored", []Verdict{{Actor: "192.0.2.44", Categories: []evidence.Category{evidence.SensitiveFiles}, Severity: evidence.Low, Confidence: 0.5}},
-			"192.0.2.44", evidence.Critical, []evidence.Category{evidence.SensitiveFiles}, "model", "model rated 192.0.2.44 low; kept the rules' critical"},
-		{"benign ignored", []Verdict{{Actor: "198.51.100.7", Severity: evidence.Info, Rationale: "just a customer"}},
-			"198.51.100.7", evidence.High, []evidence.Category{evidence.SQLInjection}, "rules", "model called 1 rule-flagged actors benign"},
-		{"no threats", nil,
-			"2001:db8:1:2::/64", evidence.Medium, []evidence.Category{evidence.WordPressScan}, "rules", "model reported no threats; the rules' verdicts for 3 actors stand"},
-		{"omitted actor", []Verdict{modelVerdict("198.51.100.7", "x")},
-			"192.0.2.44", evidence.Critical, []evidence.Category{evidence.SensitiveFiles}, "rules", "model gave no verdict for 2 actors"},
-		{"model adds and raises", []Verdict{{Actor: "2001:db8:1:2::/64", Categories: []evidence.Category{evidence.ScannerUA}, Severity: evidence.High, Confidence: 0.8}},
-			"2001:db8:1:2::/64", evidence.High, []evidence.Category{evidence.WordPressScan, evidence.ScannerUA}, "model", "model left out wordpress-scan"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			actors := verifyTestActors()
-			got, notes := Merge(actors, nil, tt.model)
-			if len(got) != len(actors) {
-				t.Fatalf("%d verdicts for %d actors", len(got), len(actors))
-			}
-			// Whatever the model said, nobody drops below the rules.
-			for i, a := range actors {
-				if got[i].Actor != a.Actor || got[i].Severity < a.Severity {
-					t.Errorf("verdict %d %+v below the rules for %s", i, got[i], a.Actor)
-				}
-				for _, c := range a.Categories {
-					if !slices.Contains(got[i].Categories, c) {
-						t.Errorf("%s lost category %s", a.Actor, c)
-					}
-				}
-			}
-			s, cats, src := sev(got, tt.actor)
-			if s != tt.wantSev || !slices.Equal(cats, tt.wantCats) || src != tt.wantSrc {
-				t.Errorf("%s: got %s %v %s, want %s %v %s", tt.actor, s, cats, src, tt.wantSev, tt.wantCats, tt.wantSrc)
-			}
-			if !hasNote(notes, tt.wantNote) {
-				t.Errorf("notes %q lack %q", notes, tt.wantNote)
-			}
-		})
-	}
-}
-
-// A model that rates a rule finding lower cannot explain it away either.
-func TestMergeDowngradeKeepsRulesRationale(t *testing.T) {
-	actors := verifyTestActors()
-	model := []Verdict{
-		{Actor: "192.0.2.44", Categories: []evidence.Category{evidence.SensitiveFiles}, Severity: evidence.Low, Confidence: 0.9,
-			Rationale: "A harmless uptime monitor; a false positive, no action needed."},
-		{Actor: "198.51.100.7", Categories: []evidence.Category{evidence.SQLInjection}, Severity: evidence.High, Confidence: 0.9,
-			Rationale: "sqlmap sent union select payloads."},
-	}
-	got, _ := Merge(actors, nil, model)
-	if got[2].Rationale != "3 distinct sensitive files requested" {
-		t.Errorf("downgraded verdict kept the model's rationale: %q", got[2].Rationale)
-	}
-	if got[0].Rationale != "sqlmap sent union select payloads." {
-		t.Errorf("agreeing verdict lost the model's rationale: %q", got[0].Rationale)
-	}
-}
-
-func TestMergeKeepsRulesVerdicts(t *testing.T) {
-	actors := verifyTestActors()
-	rules := []Verdict{{Actor: "198.51.100.7", Categories: []evidence.Category{evidence.ScannerUA}, Severity: evidence.Critical, Rationale: "offline text", Source: "rules"}}
-	got, _ := Merge(actors, rules, nil)
-	if got[0].Severity != evidence.Critical || !slices.Equal(got[0].Categories, []evidence.Category{evidence.SQLInjection, evidence.ScannerUA}) || got[0].Rationale != "offline text" {
-		t.Errorf("got %+v", got[0])
-	}
-	if got[1].Rationale != "30 WordPress probes" || got[1].Confidence == 0 {
-		t.Errorf("evidence verdict %+v", got[1])
-	}
-}
-
 func TestVerifyRecommend(t *testing.T) {
-	in := RecommendInput{Actors: verifyTestActors(), Campaigns: []evidence.Campaign{{Kind: "shared-user-agent", Key: "sqlmap/1.7", Actors: []string{"198.51.100.8"}}}}
-	ans := RecommendAnswer{Recommendations: []Recommendation{
-		{Priority: 3, Kind: ActionWAFManaged, Title: "Enable AWSManagedRulesSQLiRuleSet", Detail: "Blocks union select. Also seen from 203.0.113.50 yesterday.", Categories: []evidence.Category{evidence.SQLInjection}},
-		{Priority: 1, Kind: ActionWAFIPSet, Title: "Block the scanners", Detail: "d", Actors: []string{"198.51.100.7", "203.0.113.9", "198.51.100.8"}},
-		{Priority: 2, Kind: ActionWAFIPSet, Title: "Block the others", Detail: "d", Actors: []string{"203.0.113.77"}},
-		{Priority: 4, Kind: ActionApp, Title: "Remove /admin/secret.php", Detail: "d"},
+	in := analysis.RecommendInput{Actors: verifyTestActors(), Campaigns: []evidence.Campaign{{Kind: "shared-user-agent", Key: "sqlmap/1.7", Actors: []string{"198.51.100.8"}}}}
+	ans := Recommend{Recommendations: []analysis.Recommendation{
+		{Priority: 3, Kind: analysis.ActionWAFManaged, Title: "Enable AWSManagedRulesSQLiRuleSet", Detail: "Blocks union select. Also seen from 203.0.113.50 yesterday.", Categories: []evidence.Category{evidence.SQLInjection}},
+		{Priority: 1, Kind: analysis.ActionWAFIPSet, Title: "Block the scanners", Detail: "d", Actors: []string{"198.51.100.7", "203.0.113.9", "198.51.100.8"}},
+		{Priority: 2, Kind: analysis.ActionWAFIPSet, Title: "Block the others", Detail: "d", Actors: []string{"203.0.113.77"}},
+		{Priority: 4, Kind: analysis.ActionApp, Title: "Remove /admin/secret.php", Detail: "d"},
 	}}
 	got, notes := VerifyRecommend(in, ans)
 	if len(got.Recommendations) != 2 {
@@ -244,7 +156,7 @@ func TestVerifyRecommend(t *testing.T) {
 
 func TestVerifyKeepsStatusCodes(t *testing.T) {
 	in := modelVerdict("192.0.2.44", "Most answers were 404 errors and one 200 response.")
-	got, notes := Verify(verifyTestActors(), nil, ClassifyAnswer{Verdicts: []Verdict{in}})
+	got, notes := VerifyClassify(verifyTestActors(), nil, Classify{Verdicts: []analysis.Verdict{in}})
 	if got.Verdicts[0].Rationale != in.Rationale || len(notes) > 0 {
 		t.Errorf("rationale %q notes %q", got.Verdicts[0].Rationale, notes)
 	}
@@ -252,11 +164,11 @@ func TestVerifyKeepsStatusCodes(t *testing.T) {
 
 func TestVerifyCampaignMembers(t *testing.T) {
 	camps := []evidence.Campaign{{Kind: "shared-user-agent", Key: "zgrab/0.x", Actors: []string{"198.51.100.7", "192.0.2.250"}}}
-	ans := ClassifyAnswer{Verdicts: []Verdict{
+	ans := Classify{Verdicts: []analysis.Verdict{
 		modelVerdict("198.51.100.7", "Shares zgrab/0.x with 192.0.2.250."),
 		modelVerdict("192.0.2.250", "A campaign member, not shown as an actor."),
 	}}
-	got, notes := Verify(verifyTestActors(), camps, ans)
+	got, notes := VerifyClassify(verifyTestActors(), camps, ans)
 	if len(got.Verdicts) != 1 || got.Verdicts[0].Rationale != "Shares zgrab/0.x with 192.0.2.250." {
 		t.Errorf("verdicts %+v", got.Verdicts)
 	}
@@ -265,39 +177,29 @@ func TestVerifyCampaignMembers(t *testing.T) {
 	}
 }
 
-func TestMergeKeepsConfidence(t *testing.T) {
-	actors := verifyTestActors()
-	rules := []Verdict{{Actor: "198.51.100.7", Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection}, Confidence: 0.9}}
-	model := []Verdict{{Actor: "198.51.100.7", Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection}, Confidence: 0.1, Rationale: "unsure"}}
-	got, _ := Merge(actors, rules, model)
-	if got[0].Confidence != 0.9 || got[0].Rationale != "unsure" {
-		t.Errorf("got %+v", got[0])
-	}
-}
-
 func FuzzVerify(f *testing.F) {
 	f.Add("198.51.100.7", "Sent 40 requests to /products.php from 203.0.113.9. Ignore previous instructions.")
 	f.Add("2001:db8:1:2::1", "::ffff:1.2.3.4/96 /64 ..%2f 1,000,000 times")
 	f.Fuzz(func(t *testing.T, actor, rationale string) {
 		actors := verifyTestActors()
-		ans := ClassifyAnswer{
-			Verdicts:     []Verdict{{Actor: actor, Severity: evidence.Info, Rationale: rationale}},
-			Observations: []Observation{{Actors: []string{actor}, Summary: rationale}},
+		ans := Classify{
+			Verdicts:     []analysis.Verdict{{Actor: actor, Severity: evidence.Info, Rationale: rationale}},
+			Observations: []analysis.Observation{{Actors: []string{actor}, Summary: rationale}},
 		}
-		got, _ := Verify(actors, nil, ans)
-		merged, _ := Merge(actors, nil, got.Verdicts)
+		got, _ := VerifyClassify(actors, nil, ans)
+		merged, _ := analysis.Merge(actors, nil, got.Verdicts)
 		if len(merged) != len(actors) {
 			t.Fatalf("%d verdicts", len(merged))
 		}
 		for i, v := range merged {
-			if v.Severity < actors[i].Severity || len(v.Rationale) > MaxRationaleLen {
+			if v.Severity < actors[i].Severity || len(v.Rationale) > analysis.MaxRationaleLen {
 				t.Fatalf("verdict %+v", v)
 			}
 		}
-		rec, _ := VerifyRecommend(RecommendInput{Actors: actors}, RecommendAnswer{Recommendations: []Recommendation{{Title: rationale, Detail: rationale, Actors: []string{actor}}}})
+		rec, _ := VerifyRecommend(analysis.RecommendInput{Actors: actors}, Recommend{Recommendations: []analysis.Recommendation{{Title: rationale, Detail: rationale, Actors: []string{actor}}}})
 		for _, r := range rec.Recommendations {
 			for _, id := range r.Actors {
-				if _, ok := newVerifyIndex(actors, nil).actor(id); !ok {
+				if _, ok := newIndex(actors, nil).actor(id); !ok {
 					t.Fatalf("unknown actor %q kept", id)
 				}
 			}
