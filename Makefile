@@ -3,7 +3,7 @@ GO ?= go
 GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc
 FUZZTIME ?= 30s
 
-.PHONY: test lint vet staticcheck fmt-check cfn-lint asl-lint e2e fuzz bench bench-runs run build-local
+.PHONY: test lint vet staticcheck fmt-check cfn-lint asl-lint e2e fuzz bench bench-runs run build-local crawler-ranges
 
 # The README's test command: everything CI checks.
 test: vet
@@ -48,6 +48,12 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# Refresh the crawler address ranges shipped in internal/crawlers/data from the URLs their
+# operators publish them at (a person runs this and commits the result; tests never go online).
+crawler-ranges:
+	$(GO) run ./internal/crawlers/cmd/crawler-ranges -dir internal/crawlers/data
+	$(GO) test -count=1 ./internal/crawlers
 
 # Micro-benchmarks (parsers, rules, parse+rules); whole runs: scripts/bench-runs.sh.
 bench:
