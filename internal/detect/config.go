@@ -8,7 +8,8 @@
 //
 // Rules and defaults (see Config):
 //
-//	sensitive-files  distinct sensitive files >= 2; one answered 2xx with a body fires at once (high)
+//	sensitive-files  distinct sensitive files >= 2; one answered 2xx with a body fires at once (high),
+//	                 unless its size is the site's usual page (PageSizes); 2xx samples are kept first
 //	wordpress-scan   distinct failing WordPress paths >= 3 (assets excluded)
 //	admin-probing    failing admin paths: product-specific (phpMyAdmin, /actuator) on 1, generic >= 2
 //	tech-probing     failing technology paths: product-specific (/cgi-bin/, /crx/) on 1, by extension >= 5

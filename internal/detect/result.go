@@ -146,16 +146,16 @@ func catOrder(c evidence.Category) int {
 }
 
 // catchAll reports whether 2xx answers to attack requests look like the
-// site's ordinary page rather than what was asked for: several distinct
-// files all answered with one size, or every size within 2% of sizes that
-// make up at least a tenth of the chunk's 2xx page answers (a single-page
-// app answers every unknown path with its index.html).
+// site's ordinary page rather than what was asked for: every size within 2%
+// of sizes that make up at least a tenth of the site's 2xx page answers (a
+// single-page app answers every unknown path with its index.html). It is
+// judged against the site's pages only, never against the attacker's own
+// answers: two files served with one size are two leaks of one size unless
+// the site's pages have that size too. Without enough pages to judge (fewer
+// than 20), an answer is taken for what was asked for.
 func (e *Engine) catchAll(n int64, sizes []int64) bool {
 	if n == 0 || len(sizes) == 0 {
 		return false
-	}
-	if n >= 2 && len(sizes) == 1 {
-		return true
 	}
 	ps := e.pageSizes()
 	if ps.Pages < 20 || len(sizes) >= 4 {
@@ -230,11 +230,15 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 			switch {
 			case leak:
 				sev = evidence.High
-				reason += fmt.Sprintf("; %d answered 2xx with a body: a possible leak, check what was served", r.leaks)
+				reason += fmt.Sprintf("; %d answered 2xx with a body%s: a possible leak, check what was served", r.leaks, servedExample(r))
 			case catchAll:
 				reason += fmt.Sprintf("; %d answered 2xx, but with the size of the site's usual page (%d bytes), likely a catch-all page rather than the file", r.leaks, r.leakSizes[0])
 			}
-			add(d >= cfg.SensitiveFiles || leak, id, sev, r.count, reason+claimed, r.samples)
+			samples := r.samples
+			if leak {
+				samples = servedFirst(samples)
+			}
+			add(d >= cfg.SensitiveFiles || leak, id, sev, r.count, reason+claimed, samples)
 		case rWordPress:
 			d := r.distinct()
 			add(d >= cfg.WordPressPaths, id, info.sev, r.count,
@@ -257,11 +261,13 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 			sev := info.sev
 			d := r.distinct()
 			reason := fmt.Sprintf("requested %d known webshell/backdoor path%s, e.g. %s", d, plural(d), example)
+			samples := r.samples
 			if r.leaks > 0 && !e.catchAll(r.leaks, r.leakSizes) {
 				sev = evidence.Critical
-				reason += fmt.Sprintf("; %d answered 2xx with a body: a backdoor may be installed", r.leaks)
+				reason += fmt.Sprintf("; %d answered 2xx with a body%s: a backdoor may be installed", r.leaks, servedExample(r))
+				samples = servedFirst(samples)
 			}
-			add(true, id, sev, r.count, reason+claimed, r.samples)
+			add(true, id, sev, r.count, reason+claimed, samples)
 		case rTraversal, rSQLi, rXSS, rLog4Shell, rCVE:
 			sev := info.sev
 			verb := "s carry"
@@ -358,6 +364,16 @@ func exampleOf(r *ruleState) string {
 		return "(no sample)"
 	}
 	return truncate(r.samples[0].Target, 80)
+}
+
+// servedExample names the first sample answered 2xx, as " (e.g. /path)".
+func servedExample(r *ruleState) string {
+	for _, s := range r.samples {
+		if servedStatus(s.Status) {
+			return fmt.Sprintf(" (e.g. %s)", truncate(s.Target, 80))
+		}
+	}
+	return ""
 }
 
 func countStr(n int, overflow bool) string {

@@ -270,10 +270,22 @@ func appendSize(s []int64, n int64) []int64 {
 }
 
 // sample keeps the first few matching requests; samples are per rule, so
-// noise sent first cannot push an attack's evidence out.
+// noise sent first cannot push an attack's evidence out. An answer served
+// 2xx with a body takes the place of the latest failure once the samples are
+// full: a leak stays among the samples however many failed decoys came first.
 func (r *ruleState) sample(rec *record.Record, _ string, _ string) {
 	if len(r.samples) >= maxSamples {
-		return
+		if !served(rec.Status, rec.Bytes) {
+			return
+		}
+		i := len(r.samples) - 1
+		for i >= 0 && servedStatus(r.samples[i].Status) {
+			i--
+		}
+		if i < 0 {
+			return
+		}
+		r.samples = slices.Delete(r.samples, i, i+1)
 	}
 	r.samples = append(r.samples, evidence.Sample{
 		Line:   rec.Line,
@@ -283,6 +295,28 @@ func (r *ruleState) sample(rec *record.Record, _ string, _ string) {
 		Status: rec.Status,
 		UA:     strings.Clone(truncate(rec.UA, maxUA)),
 	})
+}
+
+func served(status int, bytes int64) bool { return servedStatus(status) && bytes > 0 }
+
+func servedStatus(status int) bool { return status >= 200 && status < 300 }
+
+// servedFirst returns samples with the 2xx answers first, in their order,
+// for hits that report a leak: readers (and the report's headline) look at
+// the first samples.
+func servedFirst(samples []evidence.Sample) []evidence.Sample {
+	out := make([]evidence.Sample, 0, len(samples))
+	for _, s := range samples {
+		if servedStatus(s.Status) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range samples {
+		if !servedStatus(s.Status) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // rawTarget is the request target as logged, truncated and copied.
