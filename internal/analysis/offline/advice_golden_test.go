@@ -34,14 +34,7 @@ func TestAdviceGolden(t *testing.T) {
 	for _, path := range inputs {
 		name := strings.TrimSuffix(filepath.Base(path), ".input.json")
 		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var in analysis.RecommendInput
-			if err := json.Unmarshal(b, &in); err != nil {
-				t.Fatal(err)
-			}
+			in := readInput(t, path)
 			got := map[string][]analysis.Recommendation{}
 			for _, format := range []string{"", "amplify", "cloudfront"} {
 				res, err := Analyzer{Format: format}.Recommend(context.Background(), in)
@@ -88,4 +81,28 @@ func firstDiff(want, got string) string {
 		return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, line(w), line(g))
 	}
 	return ""
+}
+
+func readInput(tb testing.TB, path string) analysis.RecommendInput {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var in analysis.RecommendInput
+	if err := json.Unmarshal(b, &in); err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	return in
+}
+
+// BenchmarkAdvice measures the advice for the sample run.
+func BenchmarkAdvice(b *testing.B) {
+	in := readInput(b, filepath.Join("testdata", "advice", "access-logs.input.json"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (Analyzer{Format: "amplify"}).Recommend(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

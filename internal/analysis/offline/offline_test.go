@@ -129,29 +129,7 @@ func recommend(t *testing.T, format string, actors []evidence.Actor) []analysis.
 	if err != nil {
 		t.Fatal(err)
 	}
-	known := map[string]bool{}
-	for _, a := range actors {
-		known[a.Actor] = true
-	}
-	kinds := []string{analysis.ActionWAFIPSet, analysis.ActionWAFManaged, analysis.ActionWAFRateBased, analysis.ActionWAFCustom, analysis.ActionApp, analysis.ActionServer}
-	for i, r := range res.Recommendations {
-		if r.Priority != i+1 {
-			t.Errorf("recommendation %d has priority %d", i, r.Priority)
-		}
-		if !slices.Contains(kinds, r.Kind) || r.Title == "" || r.Detail == "" || r.Source != "rules" {
-			t.Errorf("recommendation %+v", r)
-		}
-		for _, a := range r.Actors {
-			if !known[a] {
-				t.Errorf("%q names actor %s that is not in the input", r.Title, a)
-			}
-		}
-		for _, c := range r.Categories {
-			if !c.Valid() {
-				t.Errorf("%q: category %q", r.Title, c)
-			}
-		}
-	}
+	checkRecommendations(t, analysis.RecommendInput{Actors: actors}, res.Recommendations)
 	return res.Recommendations
 }
 
