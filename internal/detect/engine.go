@@ -61,6 +61,9 @@ type Engine struct {
 	covered   []int
 	epoch     uint32
 	found     [numRules]found
+	q         request
+	judge     judge
+	detectors []ruleID // rules with a detect hook
 
 	lastClient      netip.Addr
 	lastState       *actorState
@@ -117,6 +120,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 	}
 	e.pats = allPatterns()
+	for id, ru := range rules {
+		if ru.detect != nil {
+			e.detectors = append(e.detectors, ruleID(id))
+		}
+	}
 	texts := make([]string, len(e.pats))
 	for i, p := range e.pats {
 		texts[i] = p.text
@@ -191,12 +199,39 @@ func (e *Engine) normRounds(buf *[]byte, s string, plus bool) (string, int) {
 
 // Observe feeds one record to the rules. It does not retain r or any string
 // in it. Records may arrive in any time order.
+//
+// It runs in phases: count the request for its actor (begin), find markers
+// in its fields (scan), run the rules' per-request hooks (detect), and only
+// when something matched, or the actor already has full evidence, record it
+// (remember). The first three run for every request and do not allocate.
 func (e *Engine) Observe(r *record.Record) {
 	e.requests++
 	if len(e.allowNets) > 0 && e.allowedAddr(r.Client) {
 		e.allowlisted++
 		return
 	}
+	q := e.begin(r)
+	e.scan(q)
+	hit := false
+	for _, id := range e.detectors {
+		rules[id].detect(q, &e.found[id])
+	}
+	for i := range e.found {
+		if e.found[i].hit {
+			hit = true
+			break
+		}
+	}
+	if !hit && q.st.rich == nil {
+		return // the cheap, common case: nothing to remember beyond counters
+	}
+	e.remember(q, hit)
+}
+
+// begin counts the request for its actor and prepares the request the
+// hooks see: normalised path, user agent classification, static and
+// allowlisted flags.
+func (e *Engine) begin(r *record.Record) *request {
 	st := e.actor(r.Client)
 	t := unixNano(r.Time)
 	if st.requests == 0 || t < st.first {
@@ -208,166 +243,92 @@ func (e *Engine) Observe(r *record.Record) {
 	st.requests++
 	st.addStatus(r.Status)
 	st.paths.add(pathSketchHash(r.Path))
+	e.sizes.Observe(r)
 
-	rawPath := r.RawPath
-	if rawPath == "" {
-		rawPath = r.Path
+	q := &e.q
+	*q = request{r: r, st: st, cfg: &e.cfg, seed: e.seed, t: t, found: &e.found}
+	q.rawPath = r.RawPath
+	if q.rawPath == "" {
+		q.rawPath = r.Path
 	}
+	q.npath, q.rounds = e.normRounds(&e.pbuf, q.rawPath, false)
+	q.ua = e.classifyUA(r.UA)
+	for _, p := range e.pathAllow {
+		if strings.HasPrefix(q.npath, p) && !strings.Contains(q.npath, "..") {
+			q.pathAllowed = true
+			e.allowlisted++
+			break
+		}
+	}
+	q.static = staticExt(q.npath)
+	return q
+}
+
+// scan fills e.found with the markers of every field: the raw and decoded
+// path and query, a referer that could carry a payload, and the user agent's
+// cached hits.
+func (e *Engine) scan(q *request) {
+	r := q.r
+	e.found = [numRules]found{}
+	e.scanField(q.npath, fPath)
 	rawQuery := r.RawQuery
 	if rawQuery == "" {
 		rawQuery = r.Query
 	}
-	npath, rounds := e.normRounds(&e.pbuf, rawPath, false)
 	nquery := e.norm(&e.qbuf, rawQuery, true)
-	ua := e.classifyUA(r.UA)
-
-	// Scan the request with the single pattern automaton.
-	e.found = [numRules]found{}
-	any := e.scanField(npath, fPath)
 	if nquery != "" {
-		any = e.scanField(nquery, fQuery) || any
+		e.scanField(nquery, fQuery)
 	}
 	if r.RawQuery != "" && r.Query != r.RawQuery {
 		if q2 := e.norm(&e.rbuf, r.Query, true); q2 != nquery {
-			any = e.scanField(q2, fQuery) || any
+			e.scanField(q2, fQuery)
 		}
 	}
 	if strings.ContainsAny(r.Referer, "$(<'\"%{") {
-		nref := e.norm(&e.rbuf, r.Referer, false)
-		any = e.scanField(nref, fRef) || any
+		e.scanField(e.norm(&e.rbuf, r.Referer, false), fRef)
 	}
 	// Decoded path as the parser wrote it, when it differs from the raw one
 	// (a parser may decode what the raw form hides differently).
 	if r.RawPath != "" && r.Path != r.RawPath && !r.Malformed {
-		p2 := e.norm(&e.rbuf, r.Path, false)
-		if p2 != npath {
-			any = e.scanField(p2, fPath) || any
+		if p2 := e.norm(&e.rbuf, r.Path, false); p2 != q.npath {
+			e.scanField(p2, fPath)
 		}
 	}
-	for _, h := range ua.hits {
+	for _, h := range q.ua.hits {
 		f := &e.found[h.rule]
 		if !f.hit || (h.strong && !f.strong) {
 			*f = found{hit: true, strong: h.strong || f.strong, marker: h.marker, field: fUA}
 		}
-		any = true
 	}
+}
 
-	// Encoded dots or slashes around a traversal are never a browser's doing.
-	if f := &e.found[rTraversal]; f.hit && !f.strong && f.field == fPath && rounds > 0 && !strings.Contains(rawPath, "../") {
-		f.strong, f.marker = true, "encoded ../"
-	}
-
-	bad, badStrong, badWhat := badRequest(r, npath)
-	if bad {
-		e.found[rBadRequest] = found{hit: true, strong: badStrong, marker: badWhat}
-		any = true
-	}
-
-	pathAllowed := false
-	for _, p := range e.pathAllow {
-		if strings.HasPrefix(npath, p) && !strings.Contains(npath, "..") {
-			pathAllowed = true
-			break
-		}
-	}
-	if pathAllowed {
-		e.allowlisted++
-	}
-	static := staticExt(npath)
-	status := r.Status
-	failing := status >= 400 || status == 0
-	probeFail := (status == 400 || status == 403 || status == 404 || status == 405 || status == 410) &&
-		!static && !pathAllowed && ua.allowedAs == "" && !apiLike(npath)
-
-	// Crawling counts page requests: not assets a browser fetches in bulk,
-	// not the API calls a single-page app makes for each view. The rate is
-	// tracked from an actor's rateAfter-th request on, so one-off visitors
-	// never pay for it.
-	burst := false
-	if !static && !pathAllowed && ua.allowedAs == "" && !r.Malformed && !apiLike(npath) && st.requests >= rateAfter {
-		if st.rate == nil {
-			st.rate = &rate{}
-		}
-		burst = st.rate.add(t)*2 >= int64(e.cfg.CrawlRequestsPerMinute)
-	}
-
-	e.sizes.Observe(r)
-
-	// The login marker only matters for failed logins: a successful sign-in
-	// is the most ordinary request there is and must not cost rich state.
-	loginFail := false
-	if f := e.found[rLogin]; f.hit && !pathAllowed {
-		post := strings.EqualFold(r.Method, "POST")
-		loginFail = status == 401 || status == 403 || status == 429 ||
-			(post && status >= 400 && status < 500) ||
-			(post && strings.Contains(npath, "xmlrpc.php")) ||
-			(post && status == 200 && strings.Contains(npath, "wp-login.php"))
-	}
-	if any && !loginFail && e.onlyLogin() {
-		any = false
-	}
-
-	if !any && !probeFail && !burst && !loginFail && st.rich == nil {
-		return // the cheap, common case: nothing to remember beyond counters
-	}
-	rs := st.richState(&e.cfg)
+// remember records a request in its actor's full evidence: top paths and
+// user agents, and for each rule it matched, the rule's record hook and then
+// the default counting.
+func (e *Engine) remember(q *request, hit bool) {
+	r := q.r
+	rs := q.st.richState(&e.cfg)
 	rs.topPaths.add(r.Path)
 	rs.topUAs.add(r.UA)
-	if ua.allowedAs != "" && rs.claimedUA == "" {
-		rs.claimedUA = ua.allowedAs
+	if q.ua.allowedAs != "" && rs.claimedUA == "" {
+		rs.claimedUA = q.ua.allowedAs
 	}
-	if burst {
-		rs.rule(rCrawl).sample(r, "", "")
-	}
-	if probeFail {
-		rs.probe.add(t, maphash.String(e.seed, npath))
-		rs.rule(rProbing).sample(r, "", "")
-	}
-	if loginFail {
-		rs.brute.add(t, 0)
-		rs.rule(rBrute).sample(r, "", "")
-	}
-	if !any {
+	if !hit {
 		return
 	}
-	success := status >= 200 && status < 300 && r.Bytes > 0
+	success := q.success()
 	attack, targetSuccess := false, false
-	for id := ruleID(0); id < numRules; id++ {
+	for id := range numRules {
 		f := e.found[id]
-		if !f.hit || id == rLogin {
+		if !f.hit {
 			continue
 		}
-		if pathAllowed && rules[id].kind != kindPayload {
+		ru := rules[id]
+		if q.pathAllowed && ru.kind != kindPayload {
 			continue
 		}
-		switch id {
-		case rWordPress, rAdmin, rTech:
-			// Only failures count: a site's own WordPress or admin panel
-			// answers, probes for what is not there fail. Crawlers that
-			// follow links to such paths are exempt. 2xx answers are kept
-			// aside: if they turn out to be a single-page app's catch-all
-			// page, they were failures too (see evaluate).
-			if static || ua.allowedAs != "" {
-				continue
-			}
-			if id != rWordPress && e.found[rWordPress].hit {
-				continue // wp-admin is WordPress, not a generic admin panel
-			}
-			if !failing {
-				if success {
-					rst := rs.rule(id)
-					rst.addOK(maphash.String(e.seed, npath), f.strong, r.Bytes)
-					if rst.marker == "" {
-						rst.marker = f.marker
-					}
-					rst.sample(r, npath, f.marker)
-				}
-				continue
-			}
-		case rSensitive, rWebshell:
-			if static {
-				continue
-			}
+		if ru.record != nil && !ru.record(q, rs, id, f) {
+			continue
 		}
 		rst := rs.rule(id)
 		rst.count++
@@ -378,20 +339,20 @@ func (e *Engine) Observe(r *record.Record) {
 		if rst.marker == "" {
 			rst.marker = f.marker
 		}
-		if rules[id].kind == kindPresence {
-			rst.addPath(maphash.String(e.seed, npath), f.strong)
+		if ru.kind == kindPresence {
+			rst.addPath(maphash.String(e.seed, q.npath), f.strong)
 		}
 		// A 2xx says something only when the payload was in the target:
 		// a page answers whatever user agent asked for it.
 		if success && f.field&(fPath|fQuery) != 0 {
 			rst.leaks++
 			rst.addLeakSize(r.Bytes)
-			if id != rScannerUA && id != rBadRequest {
+			if ru.kind != kindBehaviour {
 				targetSuccess = true
 			}
 		}
-		rst.sample(r, npath, f.marker)
-		if id != rScannerUA && id != rBadRequest && id != rCrawl && id != rProbing {
+		rst.sample(r)
+		if ru.kind != kindBehaviour {
 			attack = true
 		}
 	}
@@ -400,7 +361,7 @@ func (e *Engine) Observe(r *record.Record) {
 			rs.successes++
 			rs.successSizes = appendSize(rs.successSizes, r.Bytes)
 		}
-		rs.addProbe(npath)
+		rs.addProbe(q.npath)
 	}
 }
 
@@ -527,45 +488,6 @@ func (e *Engine) uaInfoFor(ua string) *uaInfo {
 	return info
 }
 
-// badRequest classifies request lines no client sends in normal use. Empty
-// lines are weak: browsers open speculative connections that log as "-" 408.
-func badRequest(r *record.Record, npath string) (bad, strong bool, what string) {
-	if r.Malformed {
-		p := strings.TrimSpace(r.Path)
-		if p == "" || p == "-" {
-			return true, false, "empty request line"
-		}
-		for i := 0; i < len(p); i++ {
-			if c := p[i]; c < 0x20 || c >= 0x7f {
-				return true, true, "binary request line"
-			}
-		}
-		return true, false, "malformed request line"
-	}
-	if r.Method == "" {
-		return true, false, "empty request line"
-	}
-	if strings.EqualFold(r.Method, "CONNECT") {
-		return true, true, "CONNECT (proxy attempt)"
-	}
-	if strings.HasPrefix(npath, "http://") || strings.HasPrefix(npath, "https://") {
-		rest := npath[strings.Index(npath, "://")+3:]
-		host := rest
-		if i := strings.IndexAny(rest, "/?"); i >= 0 {
-			host = rest[:i]
-		}
-		if r.Host == "" || !strings.EqualFold(stripPort(host), stripPort(r.Host)) {
-			return true, true, "absolute URI for another host (proxy attempt)"
-		}
-	}
-	switch strings.ToUpper(r.Method) {
-	case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "PROPFIND",
-		"PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH", "PURGE", "PRI":
-		return false, false, ""
-	}
-	return true, false, "unknown method"
-}
-
 var (
 	minTime = time.Unix(0, 0)
 	maxTime = time.Unix(0, 1<<62)
@@ -619,15 +541,4 @@ func (e *Engine) pageSizes() *PageSizes {
 		return e.site
 	}
 	return e.sizes
-}
-
-// onlyLogin reports whether the login marker is the only rule the current
-// request matched.
-func (e *Engine) onlyLogin() bool {
-	for id := ruleID(0); id < numRules; id++ {
-		if e.found[id].hit && id != rLogin {
-			return false
-		}
-	}
-	return true
 }

@@ -170,177 +170,65 @@ func (e *Engine) catchAll(n int64, sizes []int64) bool {
 	return true
 }
 
-// evaluate applies the thresholds to an actor's rule state.
+// evaluate applies each rule's thresholds to an actor's evidence.
 func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 	rs := st.rich
-	cfg := &e.cfg
-	add := func(fire bool, id ruleID, sev evidence.Severity, count int64, reason string, samples []evidence.Sample) {
-		h := evidence.Hit{
-			Rule: rules[id].id, Category: rules[id].cat, Severity: sev, Count: count,
-			Reason: reason, Samples: slices.Clone(samples),
+	// The judge escapes into the rules' eval functions: one per engine.
+	j := &e.judge
+	*j = judge{e: e, cfg: &e.cfg, st: st, rs: rs}
+	if rs.claimedUA != "" {
+		j.claimed = fmt.Sprintf("; the client claims to be %s, which is allowlisted for volume rules only, not for attack payloads", rs.claimedUA)
+	}
+	for id, ru := range rules {
+		r := rs.rules[id]
+		j.rule, j.r, j.caught = ru, r, ""
+		if !ru.ownState {
+			if r == nil || (r.count == 0 && r.okCount == 0) {
+				continue
+			}
+			if r.okCount > 0 {
+				if !e.catchAll(r.okCount, r.okSizes) {
+					if r.count == 0 {
+						continue // the site serves these paths: not a probe
+					}
+				} else {
+					// Copy, so Result stays repeatable.
+					c := *r
+					c.hashes = append(slices.Clip(r.hashes), r.okHashes...)
+					c.strongN += r.okStrong
+					c.count += r.okCount
+					j.r = &c
+					j.caught = fmt.Sprintf("; %d answered 2xx with the size of the site's usual page, a catch-all page, so counted as failed", c.okCount)
+				}
+			}
 		}
+		j.example = exampleOf(r)
+		v, ok := ru.eval(j)
+		if !ok {
+			continue
+		}
+		h := evidence.Hit{Rule: ru.id, Category: ru.cat, Severity: v.sev, Count: v.count, Reason: v.reason}
+		if h.Severity == evidence.Info {
+			h.Severity = ru.sev
+		}
+		if h.Count == 0 && j.r != nil {
+			h.Count = j.r.count
+		}
+		if v.samples == nil && r != nil {
+			v.samples = r.samples
+		}
+		h.Samples = slices.Clone(v.samples)
 		if h.Samples == nil {
 			h.Samples = []evidence.Sample{}
 		}
-		switch {
-		case fire:
+		if v.fire {
 			hits = append(hits, h)
-		case id == rBadRequest:
-			// Lone empty request lines are browsers' idle preconnections.
-		default:
+		} else {
 			h.Reason = "below threshold: " + h.Reason
 			weak = append(weak, h)
 		}
 	}
-	claimed := ""
-	if rs.claimedUA != "" {
-		claimed = fmt.Sprintf("; the client claims to be %s, which is allowlisted for volume rules only, not for attack payloads", rs.claimedUA)
-	}
-	for id := ruleID(0); id < numRules; id++ {
-		r := rs.rules[id]
-		if r == nil || (r.count == 0 && r.okCount == 0) || id == rLogin || id == rBrute {
-			continue
-		}
-		info := rules[id]
-		example := exampleOf(r)
-		caught := ""
-		if r.okCount > 0 {
-			if !e.catchAll(r.okCount, r.okSizes) {
-				if r.count == 0 {
-					continue // the site serves these paths: not a probe
-				}
-			} else {
-				// Copy, so Result stays repeatable.
-				c := *r
-				c.hashes = append(slices.Clip(r.hashes), r.okHashes...)
-				c.strongN += r.okStrong
-				c.count += r.okCount
-				r = &c
-				caught = fmt.Sprintf("; %d answered 2xx with the size of the site's usual page, a catch-all page, so counted as failed", r.okCount)
-			}
-		}
-		switch id {
-		case rSensitive:
-			d := r.distinct()
-			catchAll := e.catchAll(r.leaks, r.leakSizes)
-			leak := r.leaks > 0 && !catchAll
-			sev := info.sev
-			reason := fmt.Sprintf("requested %s distinct sensitive file%s, e.g. %s (threshold %d)",
-				countStr(d, r.overflow), plural(d), example, cfg.SensitiveFiles)
-			switch {
-			case leak:
-				sev = evidence.High
-				reason += fmt.Sprintf("; %d answered 2xx with a body%s: a possible leak, check what was served", r.leaks, servedExample(r))
-			case catchAll:
-				reason += fmt.Sprintf("; %d answered 2xx, but with the size of the site's usual page (%d bytes), likely a catch-all page rather than the file", r.leaks, r.leakSizes[0])
-			}
-			samples := r.samples
-			if leak {
-				samples = servedFirst(samples)
-			}
-			add(d >= cfg.SensitiveFiles || leak, id, sev, r.count, reason+claimed, samples)
-		case rWordPress:
-			d := r.distinct()
-			add(d >= cfg.WordPressPaths, id, info.sev, r.count,
-				fmt.Sprintf("requested %s distinct WordPress path%s that failed, e.g. %s (threshold %d)%s",
-					countStr(d, r.overflow), plural(d), example, cfg.WordPressPaths, caught), r.samples)
-		case rAdmin, rTech:
-			d := r.distinct()
-			th := cfg.AdminPaths
-			if id == rTech {
-				th = cfg.TechPaths
-			}
-			reason := fmt.Sprintf("requested %s distinct %s%s that failed, e.g. %s", countStr(d, r.overflow), info.what, plural(d), example)
-			if r.strongN > 0 {
-				reason += fmt.Sprintf(" (%d name a specific product, which fires on one request)", r.strongN)
-			} else {
-				reason += fmt.Sprintf(" (threshold %d)", th)
-			}
-			add(r.strongN > 0 || d >= th, id, info.sev, r.count, reason+caught, r.samples)
-		case rWebshell:
-			sev := info.sev
-			d := r.distinct()
-			reason := fmt.Sprintf("requested %d known webshell/backdoor path%s, e.g. %s", d, plural(d), example)
-			samples := r.samples
-			if r.leaks > 0 && !e.catchAll(r.leaks, r.leakSizes) {
-				sev = evidence.Critical
-				reason += fmt.Sprintf("; %d answered 2xx with a body%s: a backdoor may be installed", r.leaks, servedExample(r))
-				samples = servedFirst(samples)
-			}
-			add(true, id, sev, r.count, reason+claimed, samples)
-		case rTraversal, rSQLi, rXSS, rLog4Shell, rCVE:
-			sev := info.sev
-			verb := "s carry"
-			if r.count == 1 {
-				verb = " carries"
-			}
-			reason := fmt.Sprintf("%d request%s %s payloads in the %s (marker %q), e.g. %s", r.count, verb, info.what,
-				fieldNames(r.fields), r.marker, example)
-			if r.strong > 0 {
-				reason += fmt.Sprintf("; %d with a strong marker, which fires on one request", r.strong)
-			} else {
-				reason += fmt.Sprintf(" (weak markers only; threshold %d requests)", cfg.PayloadMatches)
-			}
-			switch {
-			case r.leaks > 0 && e.catchAll(r.leaks, r.leakSizes):
-				reason += fmt.Sprintf("; %d answered 2xx, with the size of the site's usual page (likely a catch-all page)", r.leaks)
-			case r.leaks > 0:
-				reason += fmt.Sprintf("; %d answered 2xx with a body", r.leaks)
-				if id == rTraversal && r.strong > 0 {
-					sev = evidence.Critical
-					reason += ", which may have served the file"
-				}
-			}
-			add(r.strong > 0 || r.count >= int64(cfg.PayloadMatches), id, sev, r.count, reason+claimed, r.samples)
-		case rScannerUA:
-			add(true, id, info.sev, r.count, fmt.Sprintf("user agent names an attack tool (%q) on %d request%s",
-				r.marker, r.count, plural(int(r.count))), r.samples)
-		case rBadRequest:
-			add(r.strong > 0 || r.count >= int64(cfg.BadRequests), id, info.sev, r.count,
-				fmt.Sprintf("%d bad request%s (%s), e.g. %s (binary lines, CONNECT and proxy attempts fire on one; otherwise threshold %d)",
-					r.count, plural(int(r.count)), r.marker, example, cfg.BadRequests), r.samples)
-		}
-	}
-	if rs.probe.total > 0 {
-		n, at := rs.probe.evaluate()
-		if n >= cfg.ProbingDistinctPaths || n*2 >= cfg.ProbingDistinctPaths {
-			add(n >= cfg.ProbingDistinctPaths, rProbing, rules[rProbing].sev, rs.probe.total,
-				fmt.Sprintf("%d distinct failing non-static paths (400/403/404/405/410) within %s of log time from %s (threshold %d; %d failing requests in all)",
-					n, durationString(cfg.ProbingWindow), time.Unix(0, at).UTC().Format(time.RFC3339), cfg.ProbingDistinctPaths, rs.probe.total),
-				probeSamples(rs))
-		}
-	}
-	if st.rate != nil && st.rate.max >= int64(cfg.CrawlRequestsPerMinute) {
-		var samples []evidence.Sample
-		if r := rs.rules[rCrawl]; r != nil {
-			samples = r.samples
-		}
-		add(true, rCrawl, rules[rCrawl].sev, st.rate.max,
-			fmt.Sprintf("%d page requests (not assets or API calls) within one minute of log time (threshold %d per minute)",
-				st.rate.max, cfg.CrawlRequestsPerMinute), samples)
-	}
-	if rs.brute.total > 0 {
-		n, at := rs.brute.evaluate()
-		if n*3 >= cfg.BruteForceFailures {
-			var samples []evidence.Sample
-			if r := rs.rules[rBrute]; r != nil {
-				samples = r.samples
-			}
-			add(n >= cfg.BruteForceFailures, rBrute, rules[rBrute].sev, rs.brute.total,
-				fmt.Sprintf("%d failed logins (401/403/429 or failed POST on a login endpoint) within %s of log time from %s (threshold %d; %d in all)",
-					n, durationString(cfg.BruteForceWindow), time.Unix(0, at).UTC().Format(time.RFC3339), cfg.BruteForceFailures, rs.brute.total),
-				samples)
-		}
-	}
 	return hits, weak
-}
-
-// probeSamples returns the first failing requests the probing rule saw.
-func probeSamples(rs *richState) []evidence.Sample {
-	if r := rs.rules[rProbing]; r != nil {
-		return r.samples
-	}
-	return nil
 }
 
 func fieldNames(f field) string {
@@ -360,7 +248,7 @@ func fieldNames(f field) string {
 }
 
 func exampleOf(r *ruleState) string {
-	if len(r.samples) == 0 {
+	if r == nil || len(r.samples) == 0 {
 		return "(no sample)"
 	}
 	return truncate(r.samples[0].Target, 80)

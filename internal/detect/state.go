@@ -273,7 +273,7 @@ func appendSize(s []int64, n int64) []int64 {
 // noise sent first cannot push an attack's evidence out. An answer served
 // 2xx with a body takes the place of the latest failure once the samples are
 // full: a leak stays among the samples however many failed decoys came first.
-func (r *ruleState) sample(rec *record.Record, _ string, _ string) {
+func (r *ruleState) sample(rec *record.Record) {
 	if len(r.samples) >= maxSamples {
 		if !served(rec.Status, rec.Bytes) {
 			return

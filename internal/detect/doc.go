@@ -1,0 +1,85 @@
+// Package detect runs the deterministic detection rules over normalised
+// request records and turns what they find into per-actor evidence.
+//
+// The rules follow the semantics of CrowdSec's HTTP scenarios (summarised in
+// testdata/PROVENANCE.md): per actor (IPv4 address, IPv6 /64), on log time,
+// each rule with a stable id, a category, a severity and a reason that says
+// why it fired, with the numbers.
+//
+// # Rules and defaults
+//
+// Generated from the rules table with the defaults of Config (docs/rules.md
+// has the same list with categories, severities and settings):
+//
+//	sensitive-files   distinct sensitive files >= 2; one answered 2xx with a body fires at once (high), unless its size is the site's usual page (PageSizes); 2xx samples are kept first
+//	wordpress-scan    distinct failing WordPress paths >= 2 (assets excluded; 2xx only if a catch-all page)
+//	admin-probing     failing admin paths: product-specific (phpMyAdmin, /actuator) on 1, generic >= 2
+//	tech-probing      failing technology paths: product-specific (/cgi-bin/, /crx/) on 1, by extension >= 5
+//	path-traversal    traversal markers (../ and its encodings, /etc/passwd, win.ini) in path, query or referer: a strong marker fires on one request, weak markers need 2 requests; critical when a strong one is answered 2xx with a body
+//	sqli              SQL injection markers (union select, sleep(, information_schema, quote tautologies) in any field: a strong marker fires on one request, weak markers need 2 requests
+//	xss               markup and script markers (<script, javascript:, onerror= inside markup) in path, query, user agent or referer: a strong marker fires on one request, weak markers need 2 requests
+//	log4shell         ${jndi:...} lookups, de-obfuscated (${lower:j}, ${::-j}), in any field: a strong marker fires on one request, weak markers need 2 requests
+//	cve-probe         known exploit payloads and exploit-only paths (OGNL, ThinkPHP, Shellshock, router exploits, RFI, shell commands): a strong marker fires on one request, weak markers need 2 requests
+//	webshell          known backdoor names, on one request (critical when answered 2xx with a body)
+//	scanner-ua        attack-tool user agents (Nikto, sqlmap, zgrab, Nuclei...) on one request
+//	http-probing      >= 10 distinct failing (400/403/404/405/410) non-static, non-API paths within 1m
+//	aggressive-crawl  >= 60 page requests (not assets, not API calls) within 1m
+//	brute-force       >= 10 failed logins (401/403/429, failed POST on a login endpoint) within 10m
+//	bad-request       binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= 3
+//
+// # Adding a rule
+//
+// A rule is one unit: a [rule] value in the rules_*.go file of its family
+// (presence, payload, behaviour) holding its id, category, default severity,
+// kind, documentation line and Config keys, the markers the single
+// Aho-Corasick pass finds for it (patterns), its per-request hooks (detect,
+// which runs on every request and may set or clear the rule's match;
+// record, which records a matched request of an actor with full evidence
+// before or instead of the default counting), and its threshold evaluation
+// (eval). To add one:
+//
+//  1. add its ruleID constant and its entry in the rules table (rules.go);
+//  2. write its rule value beside its family's, with its patterns and hooks;
+//     a new category goes into internal/evidence (Categories keeps the one
+//     report order), the README table and docs/report-json.md;
+//  3. put any new threshold in Config with its default in DefaultConfig and
+//     name its JSON key in the rule's config;
+//  4. run `go generate ./internal/detect` to rewrite the rule list here and
+//     in docs/rules.md (TestRuleDocs fails until the docs match the table);
+//  5. add table-driven cases to detect_test.go, false positives included.
+//
+// The engine has no rule-specific code: Observe counts the request (begin),
+// scans its fields once (scan), runs the rules' detect hooks, and only when
+// a rule matched, or the actor already has full evidence, calls their
+// record hooks and counts the matches (remember); evaluate calls each
+// rule's eval. Hooks run on the hot path: no allocation for a request that
+// matches nothing.
+//
+// Matching is done on a normalised form of the decoded and of the raw
+// path/query (lowercase, up to three rounds of percent-decoding, backslash
+// to slash), with one Aho-Corasick pass over each field; the few regular
+// expressions only confirm a keyword the pass has already found.
+//
+// Allowlists: CIDRs are skipped entirely; allowlisted paths never count
+// except for payload rules (a traversal out of /.well-known/ still counts);
+// allowlisted user agents (crawlers, monitors, link previews) are exempt
+// from the volume and probing rules only, so a client that claims to be
+// Googlebot and asks for /.env is still reported, and the reason says so.
+//
+// Weak actors have rule matches below the thresholds. Campaigns groups
+// actors of a whole run that share an unusual user agent or exactly the same
+// probe set; PromoteCampaigns then turns the weak members of a campaign into
+// suspicious actors with a "campaign" hit whose reason names the campaign.
+// Aggregate is expected to call both, in that order.
+//
+// Memory grows with distinct actors, not rows: an actor that matches nothing
+// costs about 200 bytes (counters, three status codes, a distinct-path
+// sketch); full evidence (samples, top paths and UAs, windows) is allocated
+// only when a rule matches, a probe fails or a crawl burst starts, and every
+// part of it is bounded. So an actor's top paths and user agents count from
+// that moment on (requests, statuses and first/last seen count from the
+// start), and DistinctPaths is exact up to 6, then a linear-counting estimate
+// (within a few percent below 1,000, a lower bound past about 3,000).
+package detect
+
+//go:generate go test -run ^TestRuleDocs$ -update-docs

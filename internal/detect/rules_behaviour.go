@@ -1,0 +1,241 @@
+package detect
+
+import (
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"time"
+
+	"github.com/logsift/logsift/internal/evidence"
+	"github.com/logsift/logsift/internal/record"
+)
+
+// Behaviour rules: who the client says it is, rates, bursts and failures.
+
+var ruleScannerUA = rule{
+	id: "scanner-ua", cat: evidence.ScannerUA, sev: evidence.Medium, kind: kindBehaviour,
+	what: "attack-tool user agent",
+	doc: func(*Config) string {
+		return "attack-tool user agents (Nikto, sqlmap, zgrab, Nuclei...) on one request"
+	},
+	// Attack tools that name themselves in the user agent.
+	patterns: func() []pattern {
+		return pats(fUA, anywhere, true,
+			"nikto", "sqlmap", "zgrab", "masscan", "nuclei", "gobuster", "dirbuster", "dirb/", "wpscan",
+			"nmap scripting engine", "nmap", "acunetix", "netsparker", "openvas", "w3af", "havij", "fimap",
+			"arachni", "feroxbuster", "fuzz faster u fool", "ffuf", "jorgee", "zmeu", "morfeus", "nessus",
+			"wfuzz", "commix", "joomscan", "xsstrike", "struts-pwn", "l9explore", "l9tcpid",
+			"skipfish", "whatweb", "jaeles", "httpx - open-source", "webinspect", "appscan",
+			"burpcollaborator", "interact.sh",
+			// Mirai/Mozi-family IoT bots send this literal UA.
+			"hello, world")
+	},
+	eval: func(j *judge) (verdict, bool) {
+		return verdict{fire: true, reason: fmt.Sprintf("user agent names an attack tool (%q) on %d request%s",
+			j.r.marker, j.r.count, plural(int(j.r.count)))}, true
+	},
+}
+
+var ruleHTTPProbing = rule{
+	id: "http-probing", cat: evidence.HTTPProbing, sev: evidence.Medium, kind: kindBehaviour,
+	what:   "failing path",
+	config: []string{"probing_distinct_paths", "probing_window"},
+	doc: func(c *Config) string {
+		return fmt.Sprintf(">= %d distinct failing (400/403/404/405/410) non-static, non-API paths within %s",
+			c.ProbingDistinctPaths, durationString(c.ProbingWindow))
+	},
+	detect: func(q *request, f *found) {
+		s := q.r.Status
+		if (s == 400 || s == 403 || s == 404 || s == 405 || s == 410) &&
+			!q.static && !q.pathAllowed && q.ua.allowedAs == "" && !apiLike(q.npath) {
+			*f = found{hit: true}
+		}
+	},
+	record:   windowRecord(func(rs *richState) *window { return &rs.probe }),
+	ownState: true,
+	// Half the threshold is worth a weak hit.
+	eval: windowEval(func(rs *richState) *window { return &rs.probe }, 2,
+		func(j *judge, n int, from string, total int64) string {
+			return fmt.Sprintf("%d distinct failing non-static paths (400/403/404/405/410) within %s of log time from %s (threshold %d; %d failing requests in all)",
+				n, durationString(j.cfg.ProbingWindow), from, j.cfg.ProbingDistinctPaths, total)
+		}, func(c *Config) int { return c.ProbingDistinctPaths }),
+}
+
+var ruleAggressiveCrawl = rule{
+	id: "aggressive-crawl", cat: evidence.AggressiveCrawl, sev: evidence.Low, kind: kindBehaviour,
+	what:   "request",
+	config: []string{"crawl_requests_per_minute"},
+	doc: func(c *Config) string {
+		return fmt.Sprintf(">= %d page requests (not assets, not API calls) within 1m", c.CrawlRequestsPerMinute)
+	},
+	// Crawling counts page requests: not assets a browser fetches in bulk,
+	// not the API calls a single-page app makes for each view. The rate is
+	// tracked from an actor's rateAfter-th request on, so one-off visitors
+	// never pay for it.
+	detect: func(q *request, f *found) {
+		if q.static || q.pathAllowed || q.ua.allowedAs != "" || q.r.Malformed || apiLike(q.npath) || q.st.requests < rateAfter {
+			return
+		}
+		if q.st.rate == nil {
+			q.st.rate = &rate{}
+		}
+		if q.st.rate.add(q.t)*2 >= int64(q.cfg.CrawlRequestsPerMinute) {
+			*f = found{hit: true}
+		}
+	},
+	record: func(q *request, rs *richState, id ruleID, _ found) bool {
+		rs.rule(id).sample(q.r)
+		return false
+	},
+	ownState: true,
+	eval: func(j *judge) (verdict, bool) {
+		rt := j.st.rate
+		if rt == nil || rt.max < int64(j.cfg.CrawlRequestsPerMinute) {
+			return verdict{}, false
+		}
+		return verdict{fire: true, count: rt.max,
+			reason: fmt.Sprintf("%d page requests (not assets or API calls) within one minute of log time (threshold %d per minute)",
+				rt.max, j.cfg.CrawlRequestsPerMinute)}, true
+	},
+}
+
+var ruleBruteForce = rule{
+	id: "brute-force", cat: evidence.BruteForce, sev: evidence.High, kind: kindBehaviour,
+	what:   "failed login",
+	config: []string{"brute_force_failures", "brute_force_window"},
+	doc: func(c *Config) string {
+		return fmt.Sprintf(">= %d failed logins (401/403/429, failed POST on a login endpoint) within %s",
+			c.BruteForceFailures, durationString(c.BruteForceWindow))
+	},
+	// The patterns mark login endpoints; detect keeps the mark only for a
+	// failed login.
+	patterns: func() []pattern {
+		return pats(fPath, anywhere, false,
+			"login", "signin", "sign-in", "sign_in", "logon", "xmlrpc.php", "/auth", "/session", "/oauth/token",
+			"/wp-admin", "/user/password", "/api/token", "/j_security_check", "/administrator/index.php")
+	},
+	// A successful sign-in is the most ordinary request there is and must
+	// not cost rich state.
+	detect: func(q *request, f *found) {
+		if !f.hit {
+			return
+		}
+		if q.pathAllowed || !loginFailed(q.r, q.npath) {
+			*f = found{}
+		}
+	},
+	record:   windowRecord(func(rs *richState) *window { return &rs.brute }),
+	ownState: true,
+	// A third of the threshold is worth a weak hit.
+	eval: windowEval(func(rs *richState) *window { return &rs.brute }, 3,
+		func(j *judge, n int, from string, total int64) string {
+			return fmt.Sprintf("%d failed logins (401/403/429 or failed POST on a login endpoint) within %s of log time from %s (threshold %d; %d in all)",
+				n, durationString(j.cfg.BruteForceWindow), from, j.cfg.BruteForceFailures, total)
+		}, func(c *Config) int { return c.BruteForceFailures }),
+}
+
+// windowRecord is the record hook of a rule that counts in a window of the
+// actor's evidence (pick): the request's time, and its path when the window
+// counts distinct paths.
+func windowRecord(pick func(*richState) *window) func(q *request, rs *richState, id ruleID, _ found) bool {
+	return func(q *request, rs *richState, id ruleID, _ found) bool {
+		w := pick(rs)
+		var h uint64
+		if w.distinct {
+			h = maphash.String(q.seed, q.npath)
+		}
+		w.add(q.t, h)
+		rs.rule(id).sample(q.r)
+		return false
+	}
+}
+
+// windowEval evaluates a window rule: it fires at threshold events (or
+// distinct paths) within the window, and is a weak hit from
+// threshold/weakDiv on. reason words the best window, from its start.
+func windowEval(pick func(*richState) *window, weakDiv int,
+	reason func(j *judge, n int, from string, total int64) string,
+	threshold func(*Config) int) func(j *judge) (verdict, bool) {
+	return func(j *judge) (verdict, bool) {
+		w := pick(j.rs)
+		if w.total == 0 {
+			return verdict{}, false
+		}
+		n, at := w.evaluate()
+		th := threshold(j.cfg)
+		return verdict{fire: n >= th, count: w.total,
+			reason: reason(j, n, time.Unix(0, at).UTC().Format(time.RFC3339), w.total)}, n*weakDiv >= th
+	}
+}
+
+// loginFailed reports whether a request to a login endpoint failed.
+func loginFailed(r *record.Record, npath string) bool {
+	post := strings.EqualFold(r.Method, "POST")
+	s := r.Status
+	return s == 401 || s == 403 || s == 429 ||
+		(post && s >= 400 && s < 500) ||
+		(post && strings.Contains(npath, "xmlrpc.php")) ||
+		(post && s == 200 && strings.Contains(npath, "wp-login.php"))
+}
+
+var ruleBadRequest = rule{
+	id: "bad-request", cat: evidence.BadRequest, sev: evidence.Low, kind: kindBehaviour,
+	what:   "bad request",
+	config: []string{"bad_requests"},
+	doc: func(c *Config) string {
+		return fmt.Sprintf("binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= %d", c.BadRequests)
+	},
+	detect: func(q *request, f *found) {
+		if bad, strong, what := badRequest(q.r, q.npath); bad {
+			*f = found{hit: true, strong: strong, marker: what}
+		}
+	},
+	// Lone empty request lines are browsers' idle preconnections: below the
+	// threshold they are not worth a weak hit.
+	eval: func(j *judge) (verdict, bool) {
+		r := j.r
+		fire := r.strong > 0 || r.count >= int64(j.cfg.BadRequests)
+		return verdict{fire: fire,
+			reason: fmt.Sprintf("%d bad request%s (%s), e.g. %s (binary lines, CONNECT and proxy attempts fire on one; otherwise threshold %d)",
+				r.count, plural(int(r.count)), r.marker, j.example, j.cfg.BadRequests)}, fire
+	},
+}
+
+// badRequest classifies request lines no client sends in normal use. Empty
+// lines are weak: browsers open speculative connections that log as "-" 408.
+func badRequest(r *record.Record, npath string) (bad, strong bool, what string) {
+	if r.Malformed {
+		p := strings.TrimSpace(r.Path)
+		if p == "" || p == "-" {
+			return true, false, "empty request line"
+		}
+		for i := 0; i < len(p); i++ {
+			if c := p[i]; c < 0x20 || c >= 0x7f {
+				return true, true, "binary request line"
+			}
+		}
+		return true, false, "malformed request line"
+	}
+	if r.Method == "" {
+		return true, false, "empty request line"
+	}
+	if strings.EqualFold(r.Method, "CONNECT") {
+		return true, true, "CONNECT (proxy attempt)"
+	}
+	if strings.HasPrefix(npath, "http://") || strings.HasPrefix(npath, "https://") {
+		rest := npath[strings.Index(npath, "://")+3:]
+		host := rest
+		if i := strings.IndexAny(rest, "/?"); i >= 0 {
+			host = rest[:i]
+		}
+		if r.Host == "" || !strings.EqualFold(stripPort(host), stripPort(r.Host)) {
+			return true, true, "absolute URI for another host (proxy attempt)"
+		}
+	}
+	switch strings.ToUpper(r.Method) {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "PROPFIND",
+		"PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH", "PURGE", "PRI":
+		return false, false, ""
+	}
+	return true, false, "unknown method"
+}
