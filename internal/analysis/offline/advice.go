@@ -285,7 +285,7 @@ func loginRateLimit(v *view) []analysis.Recommendation {
 func (v *view) loginPaths() string {
 	var paths []string
 	for _, s := range v.samples[evidence.BruteForce] {
-		p := show(pathOf(s.Target))
+		p := show(pathOf(s.target))
 		if p != "" && !slices.Contains(paths, p) && len(paths) < 3 {
 			paths = append(paths, p)
 		}

@@ -20,9 +20,17 @@ type view struct {
 	cats      map[evidence.Category][]string // actors per category, worst first
 	block     []string                       // actors at medium severity or above
 	exposed   []exposure
-	errors5   map[evidence.Category][]string          // targets that drew a 5xx, per category
-	samples   map[evidence.Category][]evidence.Sample // bounded per category
-	format    string                                  // the log format: "amplify", "" when unknown, ...
+	errors5   map[evidence.Category][]string // targets that drew a 5xx, per category
+	samples   map[evidence.Category][]probe  // bounded per category
+	format    string                         // the log format: "amplify", "" when unknown, ...
+}
+
+// probe is a logged request as the advice matches it. The path is
+// lower-cased once here: every entry that asks about paths reads it.
+type probe struct {
+	target string // as logged
+	path   string // the path part, lower-cased
+	ok     bool   // answered 2xx
 }
 
 // exposure is a request for a secret or a backdoor that was answered 2xx.
@@ -38,7 +46,7 @@ func buildView(in analysis.RecommendInput, format string) *view {
 		campaigns: in.Campaigns,
 		cats:      map[evidence.Category][]string{},
 		errors5:   map[evidence.Category][]string{},
-		samples:   map[evidence.Category][]evidence.Sample{},
+		samples:   map[evidence.Category][]probe{},
 		format:    format,
 	}
 	verdicts := make(map[string]analysis.Verdict, len(in.Verdicts))
@@ -61,7 +69,7 @@ func buildView(in analysis.RecommendInput, format string) *view {
 			}
 			for _, s := range h.Samples {
 				if len(v.samples[h.Category]) < 200 {
-					v.samples[h.Category] = append(v.samples[h.Category], s)
+					v.samples[h.Category] = append(v.samples[h.Category], probe{s.Target, strings.ToLower(pathOf(s.Target)), is2xx(s.Status)})
 				}
 				if mayExpose(h.Category) && is2xx(s.Status) && len(v.exposed) < 100 {
 					v.exposed = append(v.exposed, exposure{a.Actor, show(s.Target)})
@@ -163,16 +171,12 @@ func niceFloor(x float64) int64 {
 // whether any such sample was answered 2xx.
 func (v *view) sawTarget(match string, cats ...evidence.Category) (seen, answered bool) {
 	m := strings.ToLower(match)
+	suffix := strings.HasPrefix(m, ".")
 	for _, c := range cats {
 		for _, s := range v.samples[c] {
-			p := strings.ToLower(pathOf(s.Target))
-			ok := strings.HasPrefix(p, m)
-			if strings.HasPrefix(m, ".") {
-				ok = strings.HasSuffix(p, m)
-			}
-			if ok {
+			if suffix && strings.HasSuffix(s.path, m) || !suffix && strings.HasPrefix(s.path, m) {
 				seen = true
-				answered = answered || is2xx(s.Status)
+				answered = answered || s.ok
 			}
 		}
 	}
