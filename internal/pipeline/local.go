@@ -35,11 +35,15 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 		formats []string
 		src     report.Source
 	)
+	// Overlapping downloads (two console downloads of adjacent ranges) repeat rows: count them once.
+	dd := newDedup(len(paths))
+	observe := dd.filter(func(rec *record.Record) error { eng.Observe(rec); return nil })
 	for _, p := range paths {
-		res, size, err := s.scanFile(ctx, p, eng, progress)
+		res, size, err := s.scanFile(ctx, p, observe, progress)
 		if err != nil {
 			return nil, err
 		}
+		dd.endInput()
 		name := ""
 		if len(paths) > 1 {
 			name = p
@@ -51,6 +55,7 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 			formats = append(formats, f)
 		}
 	}
+	input.Duplicates = dd.count()
 	src.Format = strings.Join(formats, ",")
 	src.Name = paths[0]
 	if len(paths) > 1 {
@@ -68,7 +73,7 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	return s.buildReport(ctx, src, input, []chunkResult{cr})
 }
 
-func (s *Stages) scanFile(ctx context.Context, path string, eng *detect.Engine, progress Progress) (scanResult, int64, error) {
+func (s *Stages) scanFile(ctx context.Context, path string, emit func(*record.Record) error, progress Progress) (scanResult, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return scanResult{}, 0, err
@@ -82,7 +87,7 @@ func (s *Stages) scanFile(ctx context.Context, path string, eng *detect.Engine, 
 	if progress != nil {
 		r = &progressReader{r: f, file: path, total: fi.Size(), fn: progress}
 	}
-	res, err := scan(ctx, r, s.Format, func(rec *record.Record) error { eng.Observe(rec); return nil })
+	res, err := scan(ctx, r, s.Format, emit)
 	if err != nil {
 		if isNotALog(err) {
 			return res, 0, fmt.Errorf("%s: %w", path, err)

@@ -201,13 +201,17 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		account report.Input
 		formats []string
 	)
+	// Overlapping downloads named by one manifest repeat rows: count them once.
+	dd := newDedup(len(inputs))
+	emitOnce := dd.filter(emit)
 	for _, o := range inputs {
 		var res scanResult
 		if manifest {
-			res, err = s.scanObject(ctx, o.Key, emit)
+			res, err = s.scanObject(ctx, o.Key, emitOnce)
 		} else {
-			res, err = scan(ctx, br, s.Format, emit)
+			res, err = scan(ctx, br, s.Format, emitOnce)
 		}
+		dd.endInput()
 		if err != nil {
 			if isNotALog(err) {
 				return out, fmt.Errorf("%s: %w", o.Key, err)
@@ -224,6 +228,7 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 			formats = append(formats, f)
 		}
 	}
+	account.Duplicates = dd.count()
 	out.Format = strings.Join(formats, ",")
 	out.Lines, out.Rows, out.Skipped, out.Rejected, out.Reasons = account.Lines, account.Parsed, account.Skipped, account.Rejected, account.Reasons
 	out.Window = Window{First: account.First, Last: account.Last}
