@@ -51,7 +51,7 @@ const (
 )
 
 // functionIDs are the template's function logical IDs, and the Makefile's build targets.
-var functionIDs = []string{"ParseFunction", "FilterFunction", "AnalyzeFunction", "AggregateFunction", "NotifyFunction"}
+var functionIDs = []string{"ParseFunction", "FilterFunction", "AnalyzeFunction", "AggregateFunction", "NotifyFunction", "FetchFunction"}
 
 var stageDirs = map[string]string{
 	"ParseFunction":     "parse",
@@ -59,6 +59,7 @@ var stageDirs = map[string]string{
 	"AnalyzeFunction":   "analyze",
 	"AggregateFunction": "aggregate",
 	"NotifyFunction":    "notify",
+	"FetchFunction":     "fetch",
 }
 
 // ---------------------------------------------------------------- binaries
@@ -372,6 +373,8 @@ type stackOptions struct {
 	env []string
 	// bedrockURL is the Bedrock test server the functions call (through their proxies).
 	bedrockURL string
+	// amplifyURL is the Amplify API test server (internal/amplifytest) the fetch function calls.
+	amplifyURL string
 	// fastRetries shortens every Retry's IntervalSeconds to 1 s (moto's interpreter really sleeps),
 	// for tests that go through a state machine retry. Nothing else in the definition changes.
 	fastRetries bool
@@ -536,11 +539,14 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 			timeout = n.Value
 		}
 		// Each function reaches AWS through a recording proxy of its own (see iam_test.go).
-		proxyURL, proxy := startAWSProxy(t, id, st.motoURL, opts.bedrockURL)
+		proxyURL, proxy := startAWSProxy(t, id, st.motoURL, opts.bedrockURL, opts.amplifyURL)
 		st.proxies[id] = proxy
 		vars = append(vars, "AWS_ENDPOINT_URL_S3="+proxyURL, "AWS_ENDPOINT_URL_SNS="+proxyURL)
 		if opts.bedrockURL != "" {
 			vars = append(vars, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME="+proxyURL)
+		}
+		if opts.amplifyURL != "" {
+			vars = append(vars, "AWS_ENDPOINT_URL_AMPLIFY="+proxyURL)
 		}
 		st.fns[id] = startFunction(t, id, bootstrap, append(append([]string{}, common...), vars...), timeout)
 	}
@@ -793,4 +799,31 @@ func (st *stack) stateOutputs(arn string) map[string][]string {
 		}
 	}
 	return m
+}
+
+// invoke calls a function directly, as EventBridge Scheduler does with the schedule's Input, and
+// returns its answer; a handler error fails the test.
+func (st *stack) invoke(id string, payload string) json.RawMessage {
+	st.t.Helper()
+	f := st.fns[id]
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.invokes.Add(1)
+	resp, err := http.Post(f.url, "application/json", strings.NewReader(payload))
+	if err != nil {
+		st.t.Fatalf("invoke %s: %v", id, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		st.t.Fatalf("invoke %s: %v", id, err)
+	}
+	var fail struct {
+		ErrorType    *string `json:"errorType"`
+		ErrorMessage *string `json:"errorMessage"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &fail) == nil && fail.ErrorType != nil {
+		st.t.Fatalf("invoke %s: %s %s", id, resp.Status, out)
+	}
+	return out
 }

@@ -38,6 +38,7 @@ type awsProxy struct {
 	function string
 	moto     *httputil.ReverseProxy
 	bedrock  *httputil.ReverseProxy // nil when there is no Bedrock server
+	amplify  *httputil.ReverseProxy // nil when there is no Amplify server
 
 	mu    sync.Mutex
 	calls []call
@@ -46,19 +47,14 @@ type awsProxy struct {
 
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([^/]+)/([^/]+)/aws4_request`)
 
-func startAWSProxy(t *testing.T, function, motoURL, bedrockURL string) (string, *awsProxy) {
+func startAWSProxy(t *testing.T, function, motoURL, bedrockURL, amplifyURL string) (string, *awsProxy) {
 	t.Helper()
-	mu, err := url.Parse(motoURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &awsProxy{function: function, moto: httputil.NewSingleHostReverseProxy(mu)}
+	p := &awsProxy{function: function, moto: reverseProxy(t, motoURL)}
 	if bedrockURL != "" {
-		bu, err := url.Parse(bedrockURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.bedrock = httputil.NewSingleHostReverseProxy(bu)
+		p.bedrock = reverseProxy(t, bedrockURL)
+	}
+	if amplifyURL != "" {
+		p.amplify = reverseProxy(t, amplifyURL)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,6 +66,15 @@ func startAWSProxy(t *testing.T, function, motoURL, bedrockURL string) (string, 
 	return "http://" + l.Addr().String(), p
 }
 
+func reverseProxy(t *testing.T, target string) *httputil.ReverseProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httputil.NewSingleHostReverseProxy(u)
+}
+
 func (p *awsProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -78,9 +83,12 @@ func (p *awsProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		service = m[2]
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if service == "bedrock" && p.bedrock != nil {
+	switch {
+	case service == "bedrock" && p.bedrock != nil:
 		p.bedrock.ServeHTTP(rec, r)
-	} else {
+	case service == "amplify" && p.amplify != nil:
+		p.amplify.ServeHTTP(rec, r)
+	default:
 		p.moto.ServeHTTP(rec, r)
 	}
 	p.record(service, r, body, rec.status)
@@ -152,6 +160,16 @@ func (p *awsProxy) record(service string, r *http.Request, body []byte, status i
 		add("bedrock:InvokeModel", fmt.Sprintf("arn:aws:bedrock:%s:%s:inference-profile/%s", region, accountID, model))
 		// The profile routes to the foundation model in one of its regions.
 		add("bedrock:InvokeModel", "arn:aws:bedrock:us-west-2::foundation-model/"+fm)
+	case "amplify":
+		// POST /apps/{appId}/accesslogs is GenerateAccessLogs, authorized on the app.
+		path, _ := url.PathUnescape(r.URL.EscapedPath())
+		app, ok := strings.CutPrefix(path, "/apps/")
+		app, op, _ := strings.Cut(app, "/")
+		if !ok || op != "accesslogs" || r.Method != http.MethodPost {
+			p.bad = append(p.bad, "amplify request the check does not know: "+what)
+			return
+		}
+		add("amplify:GenerateAccessLogs", fmt.Sprintf("arn:aws:amplify:%s:%s:apps/%s", region, accountID, app))
 	default:
 		p.bad = append(p.bad, fmt.Sprintf("request with no SigV4 service (%q): %s", service, what))
 	}

@@ -1,6 +1,8 @@
 // Command logsift analyses web access logs for attacks and prints a security
 // report. `logsift analyze FILE...` runs the same stages as the AWS pipeline in
-// one process, offline unless --model names a Bedrock model.
+// one process, offline unless --model names a Bedrock model. `logsift fetch`
+// downloads an Amplify app's access log with the user's credentials, as the
+// scheduled fetch Lambda does.
 package main
 
 import (
@@ -35,6 +37,7 @@ const (
 )
 
 const usage = `usage: logsift analyze [flags] FILE...
+       logsift fetch --app-id ID --domain NAME [--since 24h] [-o FILE]   (logsift fetch -h)
 
 Analyses web access logs (AWS Amplify CSV, CloudFront, ALB, Apache/nginx;
 plain or gzip, detected from the content) and prints a security report.
@@ -60,8 +63,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitClean
 	}
+	if args[0] == "fetch" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return fetchCmd(ctx, args[1:], stdout, stderr)
+	}
 	if args[0] != "analyze" {
-		fmt.Fprintf(stderr, "logsift: unknown command %q (try: logsift analyze FILE)\n", args[0])
+		fmt.Fprintf(stderr, "logsift: unknown command %q (try: logsift analyze FILE, or logsift fetch)\n", args[0])
 		return exitError
 	}
 	f := newFlags(stderr)

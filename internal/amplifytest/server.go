@@ -120,6 +120,9 @@ func (s *Server) FailNext(appID string, n int, e Error) {
 	}
 }
 
+// ClearFailures drops the errors still scripted for appID.
+func (s *Server) ClearFailures(appID string) { s.mu.Lock(); delete(s.errs, appID); s.mu.Unlock() }
+
 // SetExpired makes presigned URLs answer 403 AccessDenied (true) or serve again (false).
 func (s *Server) SetExpired(v bool) { s.mu.Lock(); s.expired = v; s.mu.Unlock() }
 
