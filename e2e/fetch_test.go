@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -170,19 +171,26 @@ func TestFetchAmplifyScheduled(t *testing.T) {
 	}
 }
 
-// TestFetchAmplifyFailures: a failed fetch leaves the state where it was, writes nothing, and sends
-// one email per run naming the app, the window and the reason; another app's fetch still succeeds.
-func TestFetchAmplifyFailures(t *testing.T) {
+// TestFetchFailuresAndDigest (one stack for both, to keep the suite short):
+//   - a failed fetch leaves the state where it was, writes nothing, and sends one email per run naming
+//     the app, the window and the reason; another app's fetch still succeeds;
+//   - the schedule writes yesterday's manifest of a templated CloudFront prefix, which makes one
+//     report; rows that two delivered files both hold (same x-edge-request-id) count once.
+func TestFetchFailuresAndDigest(t *testing.T) {
 	t.Parallel()
 	const missing = "d9f8e7d6c5" // configured, unknown to Amplify
-	st, srv := fetchStack(t, map[string]string{"AmplifyApps": fetchApp + ":" + fetchDomain + "," + missing + ":" + fetchDomain})
+	st, srv := fetchStack(t, map[string]string{
+		"AmplifyApps":    fetchApp + ":" + fetchDomain + "," + missing + ":" + fetchDomain,
+		"DigestPrefixes": "logs/cloudfront/E2ABCDEF.{yyyy}-{MM}-{dd}-",
+	})
 	srv.AddApp(fetchApp, fetchDomain)
 	siteRows(srv, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	stateOf := func(app string) string { return st.object("state/fetch/" + app + "/" + fetchDomain + ".json") }
+	putCloudFrontDay(st)
 
-	// First run: the known app's day is stored, the unknown app fails (404).
+	// First run: the known app's day and the digest are stored, the unknown app fails (404).
 	res := st.runFetch("2026-11-30T00:20:00Z")
-	if len(res.Uploaded) != 1 || len(res.Failures) != 1 || !res.Emailed {
+	if len(res.Uploaded) != 1 || len(res.Failures) != 1 || !res.Emailed || res.Digest != "uploads/digests/2026-11-29.txt" {
 		t.Fatalf("first run: %+v", res)
 	}
 	if stateOf(missing) != "" {
@@ -197,7 +205,11 @@ func TestFetchAmplifyFailures(t *testing.T) {
 			t.Errorf("failure email does not name %q:\n%s\n%s", want, mails[0].Subject, mails[0].Message)
 		}
 	}
-	st.uploadEvents(1)
+	events := st.uploadEvents(2)
+	if events[res.Digest] == nil || events[res.Uploaded[0]] == nil {
+		t.Fatalf("upload events for %v, want the window and the digest", slices.Collect(maps.Keys(events)))
+	}
+	checkDigestRun(st, events[res.Digest])
 
 	// Throttled throughout (after the SDK's retries), then a presigned URL that has expired.
 	for _, c := range []struct {
@@ -214,9 +226,9 @@ func TestFetchAmplifyFailures(t *testing.T) {
 		if len(res.Uploaded) != 0 || len(res.Failures) != 2 || !res.Emailed {
 			t.Fatalf("%s: %+v", c.name, res)
 		}
-		mails := st.emails(2, 10*time.Second)
-		if len(mails) != 1 {
-			t.Fatalf("%s: %d emails, want one for the run", c.name, len(mails))
+		mails := st.emails(1, 10*time.Second)
+		if more := st.emails(1, 2*time.Second); len(mails) != 1 || len(more) != 0 {
+			t.Fatalf("%s: %d emails, want one for the run", c.name, len(mails)+len(more))
 		}
 		m := mails[0]
 		for _, want := range []string{"2 sources", fetchApp, missing, "2026-11-30 00:00 to 2026-12-01 00:00 UTC", c.reason} {
@@ -248,58 +260,53 @@ func cloudFrontLog(rows [][2]string, at time.Time, path string) string {
 	return b.String()
 }
 
-// TestFetchDigest: the schedule writes yesterday's manifest of a templated CloudFront prefix, which
-// makes one report; rows that two delivered files both hold (same x-edge-request-id) count once.
-func TestFetchDigest(t *testing.T) {
-	t.Parallel()
-	st, _ := fetchStack(t, map[string]string{"DigestPrefixes": "logs/cloudfront/E2ABCDEF.{yyyy}-{MM}-{dd}-"})
+// putCloudFrontDay stores two CloudFront files of 2026-11-29 that share 10 rows (a file delivered
+// again with more rows), and one of a later day.
+func putCloudFrontDay(st *stack) {
 	day := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	var first, second [][2]string
 	for i := range 30 {
 		first = append(first, [2]string{"192.0.2.77", fmt.Sprintf("req-a-%02d==", i)})
 	}
-	// The second file repeats the first file's last 10 rows, then has 20 of its own.
 	second = append(second, first[20:]...)
 	for i := range 20 {
 		second = append(second, [2]string{"192.0.2.77", fmt.Sprintf("req-b-%02d==", i)})
 	}
 	st.put("logs/cloudfront/E2ABCDEF.2026-11-29-10.aaaa.gz", string(gzipped([]byte(cloudFrontLog(first, day, "/.env")))))
 	st.put("logs/cloudfront/E2ABCDEF.2026-11-29-10.bbbb.gz", string(gzipped([]byte(cloudFrontLog(second, day.Add(20*time.Second), "/.env")))))
-	st.put("logs/cloudfront/E2ABCDEF.2026-11-30-00.cccc.gz", string(gzipped([]byte(cloudFrontLog(first, day.Add(14*time.Hour), "/x")))))
+	st.put("logs/cloudfront/E2ABCDEF.2026-12-01-00.cccc.gz", string(gzipped([]byte(cloudFrontLog(first, day.Add(38*time.Hour), "/x")))))
+}
 
-	res := st.runFetch("2026-11-30T00:20:00Z")
-	if res.Digest != "uploads/digests/2026-11-29.txt" || len(res.Failures) != 0 {
-		t.Fatalf("fetch result %+v", res)
-	}
-	ev := st.uploadEvents(1)[res.Digest]
-	if ev == nil {
-		t.Fatal("no upload event for the digest")
-	}
+// checkDigestRun runs the digest's upload event: one report of the day's two files, their shared
+// rows counted once, one email.
+func checkDigestRun(st *stack, ev json.RawMessage) {
+	t := st.t
+	t.Helper()
 	out := st.execute(ev, runTimeout)
 	if out.Status != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+		t.Fatalf("digest: status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
 	}
 	final := st.finalState(*out.Output)
 	if final.Parse.Objects != 2 || final.Parse.Format != "cloudfront" {
-		t.Errorf("parse: %d objects, format %q; want the day's 2 CloudFront files", final.Parse.Objects, final.Parse.Format)
+		t.Errorf("digest: %d objects, format %q; want the day's 2 CloudFront files", final.Parse.Objects, final.Parse.Format)
 	}
 	rep := st.report(final.Aggregate.Report.JSON)
 	if rep.Input.Duplicates != 10 || rep.Input.Parsed != 60 {
-		t.Errorf("input: parsed %d, duplicates %d; want 60 and the 10 rows both files hold", rep.Input.Parsed, rep.Input.Duplicates)
+		t.Errorf("digest input: parsed %d, duplicates %d; want 60 and the 10 rows both files hold", rep.Input.Parsed, rep.Input.Duplicates)
 	}
 	found := false
 	for _, f := range rep.Findings {
 		if strings.TrimSuffix(f.Actor, "/32") == "192.0.2.77" {
 			found = true
 			if f.Evidence.Requests != 50 {
-				t.Errorf("the prober's requests: %d, want 50 (each request once)", f.Evidence.Requests)
+				t.Errorf("digest: the prober's requests: %d, want 50 (each request once)", f.Evidence.Requests)
 			}
 		}
 	}
 	if !found {
-		t.Errorf("no finding for the prober")
+		t.Errorf("digest: no finding for the prober")
 	}
 	if mails := st.emails(1, 10*time.Second); len(mails) != 1 {
-		t.Fatalf("%d emails, want one report for the day", len(mails))
+		t.Fatalf("digest: %d emails, want one report for the day", len(mails))
 	}
 }
