@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/amplifytest"
+	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
 )
 
@@ -86,5 +87,30 @@ func TestDuplicatesAcrossOverlappingDownloads(t *testing.T) {
 	}
 	if in.Duplicates != 60 || rows != 180 {
 		t.Errorf("manifest run: duplicates %d, %d rows in chunks; want 60 and 180", in.Duplicates, rows)
+	}
+}
+
+// BenchmarkDedup filters rows of two inputs, the second repeating half of the first: the cost per
+// row of counting repeats, and the set's memory (bytes/op over b.N rows stays bounded by the cap).
+func BenchmarkDedup(b *testing.B) {
+	ids := make([]string, 1<<16)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("k7QT5Bn3z4QlGFqYb-DqDux7h4lhvCPIGesWlCGv-z1%08d==", i)
+	}
+	rec := &record.Record{}
+	var kept int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; {
+		d := newDedup(2)
+		emit := d.filter(func(*record.Record) error { kept++; return nil })
+		for input := range 2 {
+			for j := input * len(ids) / 2; j < len(ids) && i < b.N; j++ {
+				rec.RequestID = ids[j]
+				emit(rec)
+				i++
+			}
+			d.endInput()
+		}
 	}
 }
