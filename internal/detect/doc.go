@@ -15,22 +15,27 @@
 //	wordpress-scan    distinct failing WordPress paths >= 2 (assets excluded; 2xx only if a catch-all page)
 //	admin-probing     failing admin paths: product-specific (phpMyAdmin, /actuator) on 1, generic >= 2
 //	tech-probing      failing technology paths: product-specific (/cgi-bin/, /crx/) on 1, by extension >= 5
-//	path-traversal    traversal markers (../ and its encodings, /etc/passwd, win.ini) in path, query or referer: a strong marker fires on one request, weak markers need 2 requests; critical when a strong one is answered 2xx with a body
-//	sqli              SQL injection markers (union select, sleep(, information_schema, quote tautologies) in any field: a strong marker fires on one request, weak markers need 2 requests
+//	path-traversal    traversal markers (../ and its encodings, overlong UTF-8 %c0%ae, IIS %u002e, /etc/passwd, win.ini) in path, query or referer: a strong marker fires on one request, weak markers need 2 requests; critical when a strong one is answered 2xx with a body
+//	sqli              SQL injection markers (union select with comment and sqlmap tamper gaps, sleep(N) in an expression, information_schema, quote tautologies, boolean tests such as and 1=2, stacked ;drop table) in any field: a strong marker fires on one request, weak markers need 2 requests
 //	xss               markup and script markers (<script, javascript:, onerror= inside markup) in path, query, user agent or referer: a strong marker fires on one request, weak markers need 2 requests
 //	log4shell         ${jndi:...} lookups, de-obfuscated (${lower:j}, ${::-j}), in any field: a strong marker fires on one request, weak markers need 2 requests
-//	cve-probe         known exploit payloads and exploit-only paths (OGNL, ThinkPHP, Shellshock, router exploits, RFI, shell commands): a strong marker fires on one request, weak markers need 2 requests
+//	cve-probe         known exploit payloads and exploit-only paths (OGNL, ThinkPHP, Shellshock, router exploits, PHP code such as phpinfo()): a strong marker fires on one request, weak markers need 2 requests
+//	command-injection shell commands after a shell metacharacter (;cat /etc/passwd, |id, $(curl ...|sh), backticks, ${IFS}) in path or query, download-and-run commands (wget http, /bin/sh) in any field: a strong marker fires on one request, weak markers need 2 requests
+//	ssrf              URLs for the server to fetch from inside: cloud metadata addresses (169.254.169.254 in any notation, metadata.google.internal), gopher://, dict://, file:// and loopback hosts (127.0.0.1 as decimal, hex, octal or IPv6, localhost) as a query parameter's URL, OAuth's redirect_uri excepted: a strong marker fires on one request, weak markers need 2 requests
+//	rfi               a remote URL (http, https, ftp, smb, //host) as the value of a file-like parameter (file=, page=, include=, template=, path= ...), or any parameter's URL ending in ? (the include's suffix cut off): a strong marker fires on one request, weak markers need 2 requests
+//	crlf-injection    an encoded line break followed by a response header (%0d%0aSet-Cookie:, %0d%0aLocation:) or a second body in path or query: a strong marker fires on one request, weak markers need 2 requests
 //	webshell          known backdoor names, on one request (critical when answered 2xx with a body)
 //	scanner-ua        attack-tool user agents (Nikto, sqlmap, zgrab, Nuclei...) on one request
 //	http-probing      >= 10 distinct failing (400/403/404/405/410) non-static, non-API paths within 1m
 //	aggressive-crawl  >= 60 page requests (not assets, not API calls) within 1m
 //	brute-force       >= 10 failed logins (401/403/429, failed POST on a login endpoint) within 10m
 //	bad-request       binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= 3
+//	spam              a POST to a comment, contact, sign-up or trackback endpoint from a client whose user agent claims a crawler, monitor or link preview, on one request
 //
 // # Adding a rule
 //
 // A rule is one unit: a [rule] value in the rules_*.go file of its family
-// (presence, payload, behaviour) holding its id, category, default severity,
+// (presence, payload, injection, behaviour) holding its id, category, default severity,
 // kind, documentation line and Config keys, the markers the single
 // Aho-Corasick pass finds for it (patterns), its per-request hooks (detect,
 // which runs on every request and may set or clear the rule's match;

@@ -97,7 +97,7 @@ func TestSampleKeepsServed(t *testing.T) {
 		if i == 3 || i == 6 {
 			q.status, q.bytes = 200, 10
 		}
-		r.sample(q.record(int64(i+1)))
+		r.sample(q.record(int64(i + 1)))
 	}
 	var got []string
 	for _, s := range r.samples {

@@ -22,33 +22,43 @@ const (
 	rXSS
 	rLog4Shell
 	rCVE
+	rCmdInjection
+	rSSRF
+	rRFI
+	rCRLF
 	rWebshell
 	rScannerUA
 	rProbing
 	rCrawl
 	rBrute
 	rBadRequest
+	rSpam
 	numRules
 )
 
 // rules is the table of every rule, in the order their hooks run and their
 // hits are evaluated. Each entry is one unit, defined in rules_*.go by family.
 var rules = [numRules]*rule{
-	rSensitive:  &ruleSensitiveFiles,
-	rWordPress:  &ruleWordPressScan,
-	rAdmin:      &ruleAdminProbing,
-	rTech:       &ruleTechProbing,
-	rTraversal:  &rulePathTraversal,
-	rSQLi:       &ruleSQLi,
-	rXSS:        &ruleXSS,
-	rLog4Shell:  &ruleLog4Shell,
-	rCVE:        &ruleCVEProbe,
-	rWebshell:   &ruleWebshell,
-	rScannerUA:  &ruleScannerUA,
-	rProbing:    &ruleHTTPProbing,
-	rCrawl:      &ruleAggressiveCrawl,
-	rBrute:      &ruleBruteForce,
-	rBadRequest: &ruleBadRequest,
+	rSensitive:    &ruleSensitiveFiles,
+	rWordPress:    &ruleWordPressScan,
+	rAdmin:        &ruleAdminProbing,
+	rTech:         &ruleTechProbing,
+	rTraversal:    &rulePathTraversal,
+	rSQLi:         &ruleSQLi,
+	rXSS:          &ruleXSS,
+	rLog4Shell:    &ruleLog4Shell,
+	rCVE:          &ruleCVEProbe,
+	rCmdInjection: &ruleCommandInjection,
+	rSSRF:         &ruleSSRF,
+	rRFI:          &ruleRFI,
+	rCRLF:         &ruleCRLFInjection,
+	rWebshell:     &ruleWebshell,
+	rScannerUA:    &ruleScannerUA,
+	rProbing:      &ruleHTTPProbing,
+	rCrawl:        &ruleAggressiveCrawl,
+	rBrute:        &ruleBruteForce,
+	rBadRequest:   &ruleBadRequest,
+	rSpam:         &ruleSpam,
 }
 
 // rule is one detection rule, whole: what it is, the markers the automaton
@@ -187,9 +197,22 @@ type pattern struct {
 func pats(fields field, pos position, strong bool, texts ...string) []pattern {
 	out := make([]pattern, len(texts))
 	for i, t := range texts {
-		out[i] = pattern{text: strings.ToLower(t), fields: fields, pos: pos, strong: strong}
+		out[i] = pattern{text: asciiLower(t), fields: fields, pos: pos, strong: strong}
 	}
 	return out
+}
+
+// asciiLower lowercases ASCII letters only: the text is matched against
+// normalised fields, which keep every other byte as it was (strings.ToLower
+// would turn the overlong UTF-8 "\xc0\xae" into U+FFFD).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // allPatterns is the single pattern set every request is scanned with: each
@@ -212,7 +235,9 @@ func allPatterns() []pattern {
 // these in bulk, so they never count toward probing or crawling.
 func staticExt(p string) bool {
 	i := strings.LastIndexByte(p, '.')
-	if i < 0 || strings.IndexByte(p[i:], '/') >= 0 {
+	// "/.env;.js" is a sensitive file dressed as a script for a cache or
+	// a WAF: an extension after a ';' parameter is not the file's.
+	if i < 0 || strings.IndexByte(p[i:], '/') >= 0 || strings.IndexByte(p[:i], ';') >= 0 {
 		return false
 	}
 	switch p[i+1:] {

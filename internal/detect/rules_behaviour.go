@@ -239,3 +239,27 @@ func badRequest(r *record.Record, npath string) (bad, strong bool, what string) 
 	}
 	return true, false, "unknown method"
 }
+
+var ruleSpam = rule{
+	id: "spam", cat: evidence.Spam, sev: evidence.Medium, kind: kindBehaviour,
+	what: "form post by a self-declared crawler",
+	doc: func(*Config) string {
+		return "a POST to a comment, contact, sign-up or trackback endpoint from a client whose user agent claims a crawler, monitor or link preview, on one request"
+	},
+	// Crawlers, monitors and link previews read; they never fill in forms.
+	patterns: func() []pattern {
+		return pats(fPath, anywhere, false,
+			"comment", "/contact", "/register", "/signup", "/sign-up", "/feedback", "/guestbook",
+			"/newsletter", "/subscribe", "/trackback", "wp-trackback.php", "/wp-signup.php", "/user/register",
+			"/enquiry", "/inquiry", "/forum/post", "/reply")
+	},
+	detect: func(q *request, f *found) {
+		if f.hit && (q.ua.allowedAs == "" || !strings.EqualFold(q.r.Method, "POST")) {
+			*f = found{}
+		}
+	},
+	eval: func(j *judge) (verdict, bool) {
+		return verdict{fire: true, reason: fmt.Sprintf("%d form post%s (e.g. %s) from a client claiming to be %s, which crawlers never send",
+			j.r.count, plural(int(j.r.count)), j.example, j.rs.claimedUA)}, true
+	},
+}

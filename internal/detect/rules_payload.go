@@ -15,12 +15,16 @@ var rulePathTraversal = rule{
 	id: "path-traversal", cat: evidence.PathTraversal, sev: evidence.High, kind: kindPayload,
 	what:   "path traversal",
 	config: []string{"payload_matches"},
-	doc: payloadDoc("traversal markers (../ and its encodings, /etc/passwd, win.ini) in path, query or referer",
+	doc: payloadDoc("traversal markers (../ and its encodings, overlong UTF-8 %c0%ae, IIS %u002e, /etc/passwd, win.ini) in path, query or referer",
 		"; critical when a strong one is answered 2xx with a body"),
 	patterns: func() []pattern {
 		p := pats(fTarget|fRef, anywhere, true,
 			"/etc/passwd", "/etc/shadow", "/etc/hosts", "/proc/self/", "win.ini", "boot.ini", "/windows/system32",
-			"c:/windows", "web-inf/web.xml", "../../", "..;/", "\xc0\xae", "/..%00", "\x00")
+			"c:/windows", "web-inf/web.xml", "../../", "..;/", "/..%00", "\x00",
+			// Overlong UTF-8 dots and slashes (%c0%ae, %c0%af, %e0%80%ae) and
+			// IIS's %u escapes: no browser writes them.
+			"\xc0\xae", "\xc0\xaf", "\xc1\x9c", "\xe0\x80\xae", "\xe0\x80\xaf",
+			"%u002e", "%u002f", "%u005c", "%u2215", "%u2216", "%uff0e")
 		return append(p, pats(fTarget, anywhere, false, "../", "/etc/group")...)
 	},
 	// Encoded dots or slashes around a traversal are never a browser's doing.
@@ -36,7 +40,8 @@ var ruleSQLi = rule{
 	id: "sqli", cat: evidence.SQLInjection, sev: evidence.High, kind: kindPayload,
 	what:   "SQL injection",
 	config: []string{"payload_matches"},
-	doc:    payloadDoc("SQL injection markers (union select, sleep(, information_schema, quote tautologies) in any field", ""),
+	doc: payloadDoc("SQL injection markers (union select with comment and sqlmap tamper gaps, sleep(N) in an expression, "+
+		"information_schema, quote tautologies, boolean tests such as and 1=2, stacked ;drop table) in any field", ""),
 	// After CrowdSec's sqli_probe_patterns idea; own list.
 	patterns: func() []pattern {
 		p := pats(fQuery|fPath|fUA|fRef, anywhere, true,
@@ -47,13 +52,30 @@ var ruleSQLi = rule{
 		p = append(p, pats(fQuery|fPath, anywhere, false,
 			"sleep(", "char(", "chr(", "concat(", "substr(", "substring(", "upper(", "hex(", "md5(", ",null",
 			"distinct(", "/**/", "group_concat(", "ascii(", "'--", "';", "0x7e", "cast(")...)
-		return append(p,
+		p = append(p,
 			pattern{text: "union", fields: fQuery | fPath | fUA | fRef, strong: true,
 				confirm: reUnionSelect.MatchString, label: "union select"},
 			pattern{text: "select", fields: fQuery | fUA | fRef, strong: true,
 				confirm: reSelectFrom.MatchString, label: "select ... from after a quote"},
 			pattern{text: "'", fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (' or 'x'='x)"},
-			pattern{text: "\"", fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (\" or \"x\"=\"x)"})
+			pattern{text: "\"", fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (\" or \"x\"=\"x)"},
+			// Time-based blind: sleep(N) as part of an expression, and the
+			// polyglot if(now()=sysdate(),sleep(N),0)/*'XOR(...).
+			pattern{text: "sleep(", fields: fQuery | fPath | fUA | fRef, strong: true, confirm: reSQLSleep.MatchString, label: "sleep(N) in an SQL expression"},
+			pattern{text: "now()=sysdate()", fields: fQuery | fPath | fUA | fRef, strong: true},
+			pattern{text: "xor(if(", fields: fQuery | fPath | fUA | fRef, strong: true},
+			// Stacked queries: 1;DROP TABLE users--.
+			pattern{text: ";", fields: fQuery, strong: true, confirm: reSQLStacked.MatchString, label: "stacked query (;drop table)"},
+		)
+		// Boolean pairs: 1 AND 1=1 / 1 AND 1=2. The keyword with what may
+		// precede it, so that "for" and "order" cost no check.
+		for _, pre := range []string{" ", "/", ")", "'", "\"", "(", "\t", "\n", "\v"} {
+			for _, kw := range []string{"and", "or", "xor"} {
+				p = append(p, pattern{text: pre + kw, fields: fQuery, strong: true, confirm: reSQLBoolean.MatchString,
+					label: "boolean test (" + kw + " 1=1)"})
+			}
+		}
+		return p
 	},
 	eval: payloadEval(false),
 }
@@ -98,21 +120,17 @@ var ruleCVEProbe = rule{
 	id: "cve-probe", cat: evidence.CVEProbe, sev: evidence.High, kind: kindPayload,
 	what:   "known-exploit",
 	config: []string{"payload_matches"},
-	doc:    payloadDoc("known exploit payloads and exploit-only paths (OGNL, ThinkPHP, Shellshock, router exploits, RFI, shell commands)", ""),
+	doc:    payloadDoc("known exploit payloads and exploit-only paths (OGNL, ThinkPHP, Shellshock, router exploits, PHP code such as phpinfo())", ""),
 	patterns: func() []pattern {
+		// Shell commands are command-injection's, remote URLs rfi's.
 		p := pats(fAll, anywhere, true,
 			"${(#", "%{(#", "@java.lang.runtime@", "@ognl", "ognlcontext", "#_memberaccess",
-			"class.module.classloader", "() {", "invokefunction", "call_user_func_array", "wget http",
-			"curl http", "/bin/sh", "/bin/bash", "/bin/busybox", "mozi.m", "mozi.a", "allow_url_include",
+			"class.module.classloader", "() {", "invokefunction", "call_user_func_array",
+			"mozi.m", "mozi.a", "allow_url_include",
 			"auto_prepend_file", "php://input", "php://filter", "data://text", "expect://", "rfiinc.txt",
 			"xdebug_session_start=phpstorm", "java.lang.processbuilder", "runtime.getruntime", "netgear.cfg")
-		p = append(p, pats(fQuery, anywhere, true, "/powershell")...)
-		// Shell commands after a shell metacharacter (";wget", "|sh", "$(id)").
-		for _, m := range []string{";", "|", "`", "$(", "&&"} {
-			// Not in user agents: "(MTK; U; id)" is a locale, not a command.
-			p = append(p, pattern{text: m, fields: fTarget, strong: true,
-				confirm: reShellInjection.MatchString, label: "shell command after " + m})
-		}
+		// PHP code injection.
+		p = append(p, pats(fTarget, anywhere, true, "phpinfo()")...)
 		p = append(p, pats(fPath, anywhere, true,
 			"/remote_agent.php", "/vendor/phpunit/", "eval-stdin.php", "/_ignition/execute-solution",
 			"/boaform/", "/hnap1", "/gponform/", "/tmui/", "/mgmt/tm/util/bash", "/api/jsonws/invoke",
@@ -122,12 +140,8 @@ var ruleCVEProbe = rule{
 			"/console/css/", "/mifs/.;/", "/fileupload/upload.aspx", "/api/v1/totp/user-backup-code",
 			"/sslmgr", "/global-protect/portal/images", "/dana-cached/", "/cgi-bin/config.exp",
 			"/apply.cgi", "/picsdesc.xml", "/ctrlt/deviceupgrade")...)
-		p = append(p, pats(fQuery|fUA|fRef, anywhere, false,
-			"whoami", "exec(", "system(", "passthru(", "shell_exec(", "base64_decode(", "rm -rf", "chmod 777",
-			"chmod +x", "cd /tmp")...)
-		return append(p,
-			pattern{text: "=http", fields: fQuery, strong: true, confirm: reRFI.MatchString, label: "remote file inclusion URL"},
-			pattern{text: "=ftp", fields: fQuery, strong: true, confirm: reRFI.MatchString, label: "remote file inclusion URL"})
+		return append(p, pats(fQuery|fUA|fRef, anywhere, false,
+			"exec(", "system(", "passthru(", "shell_exec(", "base64_decode(")...)
 	},
 	eval: payloadEval(false),
 }
@@ -179,18 +193,23 @@ var (
 	// SELECT ... FROM only after a quote, parenthesis or semicolon: plain
 	// search text ("how to select rows from a table") is not SQL.
 	reSelectFrom = regexp.MustCompile(`['"();][\s\v/*]*\(?[\s\v/*]*select[\s\v/*+(]+.{1,80}?[\s\v/*)'"]+from[\s\v/*+(]`)
+	reSQLSleep   = regexp.MustCompile(`(?:['"(),=*]|\b(?:and|or|xor|if|select|then|else|waitfor|union))[\s\v/*+]*sleep\([\s\v/*]*\d`)
+	reSQLStacked = regexp.MustCompile(`;[\s\v/*]*(?:(?:drop|truncate|alter)[\s\v/*]+(?:table|database|schema|user)|delete[\s\v/*]+from|` +
+		`insert[\s\v/*]+into|update[\s\v/*]+\S+[\s\v/*]+set|shutdown|declare[\s\v/*]+@|exec(?:ute)?[\s\v/*]+(?:xp_|sp_|master\.))`)
+	// A comparison of two numbers after and/or/xor: what a person never
+	// types, what every blind injection starts with.
+	reSQLBoolean = regexp.MustCompile(`(?:^|[^a-z0-9_])(?:and|or|xor)[\s\v/*+(]+\d+[\s\v/*)]*(?:=|<>|!=|<|>)[\s\v/*(]*\d+(?:[^0-9.a-z_]|$)`)
 	reSQLTaut    = regexp.MustCompile(`['"\)][\s\v/*]*(or|and)[\s\v/*(]+['"]?\w*['"]?[\s\v/*]*(=|like|<|>)`)
-	reRFI        = regexp.MustCompile(`=(https?|ftp)://[^&]*(\?$|\?&|\?\?|\.txt\?)`)
 	// An event handler attribute inside markup, not a query parameter.
 	reEventHandler = regexp.MustCompile(`[\s/"'<+;]on[a-z]+\s*=`)
-	// A shell command right after a shell metacharacter.
-	reShellInjection = regexp.MustCompile("(?:[;|`]|\\$\\(|&&)\\s*(?:wget|curl|rm|cd|chmod|sh|bash|ping|nc|ncat|busybox|tftp|echo|cat|id|whoami|uname|nslookup|powershell|python|perl|sleep)(?:[\\s+;|`)]|$)")
 	// Log4j lookups nested to hide "jndi": ${lower:j}, ${::-j}, ${env:X:-j}, ${date:'j'}.
 	reLookupDefault = regexp.MustCompile(`\$\{[^${}]*?:-([^${}]*)\}`)
 	reLookupCase    = regexp.MustCompile(`\$\{(?:lower|upper|date):'?([^${}']*)'?\}`)
 )
 
-const sqlGap = `(?:[\s\v/*+()\x{fffd}]|/\*!\d*)`
+// sqlmap's tampers also break the keywords with a line comment and a
+// newline (union#x%0aselect, union-- x%0aselect).
+const sqlGap = `(?:[\s\v/*+()\x{fffd}]|/\*!\d*|#[^\n]{0,64}\n|--[^\n]{0,64}\n)`
 
 // confirmJNDI reports whether a "${" text hides a JNDI lookup.
 func confirmJNDI(s string) bool {

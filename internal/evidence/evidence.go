@@ -13,28 +13,33 @@ import (
 type Category string
 
 const (
-	SensitiveFiles  Category = "sensitive-files"  // .env, .git/, keys, backups, cloud credentials
-	AdminProbing    Category = "admin-probing"    // admin panels, phpMyAdmin, server-status, actuator
-	TechProbing     Category = "tech-probing"     // probing for frameworks and technologies not in use
-	WordPressScan   Category = "wordpress-scan"   // wp-login, xmlrpc, wp-content plugin probes
-	PathTraversal   Category = "path-traversal"   // ../, encoded variants, /etc/passwd, win.ini
-	SQLInjection    Category = "sqli"             // union select, sleep(), information_schema
-	XSS             Category = "xss"              // <script>, javascript:, onerror=
-	Log4Shell       Category = "log4shell"        // ${jndi:...} and obfuscations
-	CVEProbe        Category = "cve-probe"        // known exploit paths and payloads (OGNL, Cacti, shellshock...)
-	Webshell        Category = "webshell"         // backdoor / webshell access
-	ScannerUA       Category = "scanner-ua"       // user agents of attack tools (Nikto, sqlmap, zgrab...)
-	HTTPProbing     Category = "http-probing"     // bursts of distinct failing non-static paths
-	AggressiveCrawl Category = "aggressive-crawl" // request rate far above a human or polite bot
-	BruteForce      Category = "brute-force"      // many 401/403 on login endpoints
-	BadRequest      Category = "bad-request"      // empty/binary request lines, CONNECT, proxy attempts
+	SensitiveFiles   Category = "sensitive-files"   // .env, .git/, keys, backups, cloud credentials
+	AdminProbing     Category = "admin-probing"     // admin panels, phpMyAdmin, server-status, actuator
+	TechProbing      Category = "tech-probing"      // probing for frameworks and technologies not in use
+	WordPressScan    Category = "wordpress-scan"    // wp-login, xmlrpc, wp-content plugin probes
+	PathTraversal    Category = "path-traversal"    // ../, encoded variants, /etc/passwd, win.ini
+	SQLInjection     Category = "sqli"              // union select, sleep(), information_schema
+	XSS              Category = "xss"               // <script>, javascript:, onerror=
+	Log4Shell        Category = "log4shell"         // ${jndi:...} and obfuscations
+	CVEProbe         Category = "cve-probe"         // known exploit paths and payloads (OGNL, Cacti, shellshock...)
+	CommandInjection Category = "command-injection" // shell commands after a metacharacter (;cat /etc/passwd, |id, $(curl...|sh))
+	SSRF             Category = "ssrf"              // URLs for the server to fetch: cloud metadata, loopback, gopher://, file://
+	RFI              Category = "rfi"               // remote file inclusion: a remote URL in a file-like parameter
+	CRLFInjection    Category = "crlf-injection"    // encoded line breaks that add a header (%0d%0aSet-Cookie:)
+	Webshell         Category = "webshell"          // backdoor / webshell access
+	ScannerUA        Category = "scanner-ua"        // user agents of attack tools (Nikto, sqlmap, zgrab...)
+	HTTPProbing      Category = "http-probing"      // bursts of distinct failing non-static paths
+	AggressiveCrawl  Category = "aggressive-crawl"  // request rate far above a human or polite bot
+	BruteForce       Category = "brute-force"       // many 401/403 on login endpoints
+	BadRequest       Category = "bad-request"       // empty/binary request lines, CONNECT, proxy attempts
+	Spam             Category = "spam"              // form posts (comments, contact, sign-up) by clients claiming to be crawlers
 )
 
 // Categories lists every category, in the order reports show them.
 var Categories = []Category{
-	Log4Shell, CVEProbe, Webshell, SQLInjection, PathTraversal, XSS, SensitiveFiles,
-	BruteForce, WordPressScan, AdminProbing, TechProbing, ScannerUA, HTTPProbing,
-	AggressiveCrawl, BadRequest,
+	Log4Shell, CVEProbe, CommandInjection, Webshell, SQLInjection, SSRF, RFI, PathTraversal, XSS,
+	CRLFInjection, SensitiveFiles, BruteForce, WordPressScan, AdminProbing, TechProbing, ScannerUA,
+	HTTPProbing, AggressiveCrawl, Spam, BadRequest,
 }
 
 // Valid reports whether c is one of Categories.
