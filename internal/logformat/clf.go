@@ -7,24 +7,85 @@ import (
 )
 
 // clfParser reads Apache/nginx common and combined lines, with optional
-// vhost or syslog prefixes before the client and extra fields after the
-// user agent.
+// syslog, vhost or X-Forwarded-For prefixes and extra fields after the user
+// agent. How it finds the client and the time is in the package doc
+// ("Who a line is charged to").
 type clfParser struct{}
 
-// findCLFTime returns the index of the '[' that opens "dd/Mon/yyyy:hh:mm:ss zone]".
-func findCLFTime(b []byte) int {
-	for i := 0; i < len(b); {
+// clfTimeEnd returns the index of the ']' closing a time field that opens
+// at b[i] == '[', judged by shape only ("d/Mon/yyyy:" and a ']' within a
+// time's length); parseCLFTime checks the content. -1 when b[i:] is not one.
+func clfTimeEnd(b []byte, i int) int {
+	// fast path: "[10/Oct/2000:13:55:36 -0700]"
+	if i+27 < len(b) && b[i+27] == ']' && b[i+3] == '/' && b[i+7] == '/' && b[i+12] == ':' {
+		return i + 27
+	}
+	if i+1 >= len(b) || b[i+1] < '0' || b[i+1] > '9' {
+		return -1
+	}
+	w := b[i+1 : min(len(b), i+1+maxCLFTime)]
+	e := bytes.IndexByte(w, ']')
+	if e < 0 || bytes.IndexByte(w[:e], '[') >= 0 {
+		return -1
+	}
+	v := w[:e]
+	s1 := bytes.IndexByte(v, '/')
+	if s1 < 1 || s1 > 2 {
+		return -1
+	}
+	s2 := bytes.IndexByte(v[s1+1:], '/')
+	if s2 < 1 || s1+1+s2+5 >= len(v) || v[s1+1+s2+5] != ':' {
+		return -1
+	}
+	return i + 1 + e
+}
+
+// maxCLFTime bounds what may stand between a time's brackets: the longest
+// month name, a fraction and a "+hh:mm" zone fit.
+const maxCLFTime = 48
+
+// requestFollows reports whether a quoted request follows b[j:] (" \"", or
+// " host \"" when the vhost comes after the time). The user field before the
+// real time cannot end like that: Apache and nginx escape its quotes.
+func requestFollows(b []byte, j int) bool {
+	if j+1 >= len(b) || b[j] != ' ' {
+		return false
+	}
+	if b[j+1] == '"' {
+		return true
+	}
+	if b[j+1] == '[' {
+		return false
+	}
+	k := bytes.IndexByte(b[j+1:], ' ')
+	return k > 0 && j+k+2 < len(b) && b[j+k+2] == '"' && bytes.IndexByte(b[j+1:j+1+k], '"') < 0
+}
+
+// findCLFTime returns the '[' and ']' of the line's time: the first time
+// followed by a quoted request, else the first time at all (a line whose
+// request is not quoted). The user field may hold text shaped like a time
+// before the real one; only the real one is followed by the request.
+func findCLFTime(b []byte) (int, int) {
+	first, firstEnd := -1, -1
+	for i := 0; i < len(b); i++ {
 		k := bytes.IndexByte(b[i:], '[')
 		if k < 0 {
-			return -1
+			break
 		}
 		i += k
-		if i+28 <= len(b) && b[i+27] == ']' && b[i+3] == '/' && b[i+7] == '/' && b[i+12] == ':' {
-			return i
+		e := clfTimeEnd(b, i)
+		if e < 0 {
+			continue
 		}
-		i++
+		if requestFollows(b, e+1) {
+			return i, e
+		}
+		if first < 0 {
+			first, firstEnd = i, e
+		}
+		i = e
 	}
-	return -1
+	return first, firstEnd
 }
 
 // quotedEnd returns the index of the quote closing a field that starts at
@@ -79,64 +140,123 @@ func nextToken(b []byte, i int) (int, int) {
 	return i, j
 }
 
+// clfClient finds the client in pre, the text before the time: the first
+// field after a syslog header, or the second when the first is a vhost; the
+// last address of a leading X-Forwarded-For list. At least two fields
+// (ident and user) must stand between the client and the time. It returns
+// the client, the vhost (empty when none) and a reason code on failure.
+func clfClient(pre []byte) (client, host span, reason string) {
+	i := syslogHeaderLen(pre)
+	s, e := nextToken(pre, i)
+	if s == e {
+		return span{}, span{}, ReasonFieldCount
+	}
+	switch {
+	case pre[s] == '"':
+		// a quoted X-Forwarded-For list
+		q := bytes.IndexByte(pre[s+1:], '"')
+		if q < 0 {
+			return span{}, span{}, ReasonBadClientIP
+		}
+		client, e = lastListItem(pre, s+1, s+1+q), s+q+2
+	case pre[e-1] == ',':
+		// an X-Forwarded-For list: "a, b, c"
+		for e < len(pre) && pre[e-1] == ',' {
+			s, e = nextToken(pre, e)
+		}
+		client = span{s, e}
+	case isClientAddr(pre[s:e]):
+		client = span{s, e}
+	default:
+		// a vhost ("www.example.com:443", or "-") before the client
+		s2, e2 := nextToken(pre, e)
+		if s2 == e2 || !isClientAddr(pre[s2:e2]) {
+			return span{}, span{}, ReasonBadClientIP
+		}
+		if !isDash(pre[s:e]) {
+			host = span{s, e}
+		}
+		client, e = span{s2, e2}, e2
+	}
+	// ident and user
+	if s, e := nextToken(pre, e); s == e {
+		return span{}, span{}, ReasonFieldCount
+	} else if s, e = nextToken(pre, e); s == e {
+		return span{}, span{}, ReasonFieldCount
+	}
+	return client, host, ""
+}
+
+// lastListItem returns the last comma-separated item of b[i:j], trimmed.
+func lastListItem(b []byte, i, j int) span {
+	if c := bytes.LastIndexByte(b[i:j], ','); c >= 0 {
+		i += c + 1
+	}
+	for i < j && b[i] == ' ' {
+		i++
+	}
+	for j > i && b[j-1] == ' ' {
+		j--
+	}
+	return span{i, j}
+}
+
+// isClientAddr reports whether v has the shape of an IP address (build
+// parses it): dotted digits, or hex with two or more colons. "host:port"
+// and hex-letter host names ("bad.cafe") are not addresses.
+func isClientAddr(v []byte) bool {
+	if !looksLikeIP(v) {
+		return false
+	}
+	colons := bytes.Count(v, []byte{':'})
+	if colons == 0 {
+		for _, c := range v {
+			if c != '.' && (c < '0' || c > '9') {
+				return false
+			}
+		}
+		return true
+	}
+	return colons >= 2
+}
+
 func (clfParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 	b := lb.b
 	if len(b) > 0 && b[0] == '#' {
 		return resSkip, ""
 	}
 	var f fields
-	ti := findCLFTime(b)
+	ti, te := findCLFTime(b)
 	if ti < 0 {
 		return resReject, ReasonBadTime
 	}
-	t, ok := lb.parseCLFTime(b[ti+1 : ti+27])
+	client, host, reason := clfClient(b[:ti])
+	if reason != "" {
+		return resReject, reason
+	}
+	t, ok := lb.parseCLFTime(b[ti+1 : te])
 	if !ok {
 		return resReject, ReasonBadTime
 	}
 	f.time = t
-
-	// Client: third token before the time, else the first IP-looking token
-	// (a remote user with spaces shifts the tokens; syslog/vhost prefixes
-	// come before the client).
-	var toks [16]span
-	n := 0
-	for i := 0; i < ti && n < len(toks); {
-		s, e := nextToken(b[:ti], i)
-		if s >= e {
-			break
-		}
-		toks[n] = span{s, e}
-		n++
-		i = e
-	}
-	if n < 3 {
-		return resReject, ReasonFieldCount
-	}
-	ci := -1
-	if looksLikeIP(lb.bytes(toks[n-3])) {
-		ci = n - 3
-	} else {
-		for k := 0; k < n; k++ {
-			if looksLikeIP(lb.bytes(toks[k])) {
-				ci = k
-				break
-			}
-		}
-	}
-	if ci < 0 {
-		return resReject, ReasonBadClientIP
-	}
-	f.client = toks[ci]
-	if ci == 1 && n == 4 {
-		// vhost_combined: "host:port client ident user"
-		f.host = hostOnly(toks[0], lb)
+	f.client = client
+	if !host.empty() {
+		f.host = hostOnly(host, lb)
 	}
 
-	i := ti + 28
+	i := te + 1
 	if i >= len(b) || b[i] != ' ' {
 		return resReject, ReasonFieldCount
 	}
 	i++
+	if i < len(b) && b[i] != '"' && requestFollows(b, i-1) {
+		// Apache 2.2 formats with the vhost after the time
+		s, e := nextToken(b, i)
+		if f.host.empty() {
+			f.host = hostOnly(span{s, e}, lb)
+		}
+		i = e + 1
+	}
 	var req span
 	if i < len(b) && b[i] == '"' {
 		e := quotedEnd(b[i:], statusFollows)
@@ -164,7 +284,7 @@ func (clfParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 	if s == e {
 		return resReject, ReasonFieldCount
 	}
-	nb, ok := parseBytes(b[s:e])
+	nb, ok := parseCLFBytes(b[s:e])
 	if !ok {
 		return resReject, ReasonBadBytes
 	}
@@ -200,4 +320,16 @@ func (clfParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 		return resReject, r
 	}
 	return resOK, ""
+}
+
+// parseCLFBytes parses the size field: a number, "-", or "sent/body" as
+// some formats log it (%O/%B), of which the first is kept.
+func parseCLFBytes(v []byte) (int64, bool) {
+	if k := bytes.IndexByte(v, '/'); k > 0 {
+		if _, ok := parseBytes(v[k+1:]); !ok {
+			return 0, false
+		}
+		v = v[:k]
+	}
+	return parseBytes(v)
 }

@@ -369,42 +369,97 @@ func (lb *lineBuf) parseISO(v []byte) (time.Time, bool) {
 	return t, ok
 }
 
-var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-// parseCLFTime parses "10/Oct/2000:13:55:36 -0700" (without brackets) to UTC.
+// parseCLFTime parses the content of an Apache/nginx time field to UTC:
+// "10/Oct/2000:13:55:36 -0700" and the shapes real servers also write: a
+// one-digit day, a localized month name (monthNumber), a fraction of a
+// second, "+hh:mm", GMT/UTC/UT/Z as zone, or no zone at all, which is read
+// as UTC because the line does not say.
 func (lb *lineBuf) parseCLFTime(v []byte) (time.Time, bool) {
-	if len(v) != 26 {
-		return time.Time{}, false
-	}
 	if t, ok := lb.cachedTime(v); ok {
 		return t, true
 	}
-	d, ok1 := digits(v, 2)
-	y, ok2 := digits(v[7:], 4)
-	h, ok3 := digits(v[12:], 2)
-	mi, ok4 := digits(v[15:], 2)
-	s, ok5 := digits(v[18:], 2)
-	zh, ok6 := digits(v[22:], 2)
-	zm, ok7 := digits(v[24:], 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || v[2] != '/' || v[6] != '/' || v[11] != ':' || v[14] != ':' || v[17] != ':' || v[20] != ' ' || (v[21] != '+' && v[21] != '-') || zh > 14 || zm > 59 {
+	t, ok := parseCLFStamp(v)
+	if ok {
+		lb.storeTime(v, t)
+	}
+	return t, ok
+}
+
+func parseCLFStamp(v []byte) (time.Time, bool) {
+	s1 := bytes.IndexByte(v, '/')
+	if s1 < 1 || s1 > 2 {
 		return time.Time{}, false
 	}
-	mo := 0
-	for i, m := range months {
-		if string(v[3:6]) == m {
-			mo = i + 1
-			break
-		}
+	d, ok := digits(v, s1)
+	rest := v[s1+1:]
+	s2 := bytes.IndexByte(rest, '/')
+	if !ok || s2 < 1 {
+		return time.Time{}, false
 	}
-	t, ok := mkTime(y, mo, d, h, mi, s, 0)
+	mo := monthNumber(rest[:s2])
+	rest = rest[s2+1:]
+	if mo == 0 || len(rest) < 13 || rest[4] != ':' || rest[7] != ':' || rest[10] != ':' {
+		return time.Time{}, false
+	}
+	y, ok1 := digits(rest, 4)
+	h, ok2 := digits(rest[5:], 2)
+	mi, ok3 := digits(rest[8:], 2)
+	s, ok4 := digits(rest[11:], 2)
+	if !(ok1 && ok2 && ok3 && ok4) {
+		return time.Time{}, false
+	}
+	rest = rest[13:]
+	nsec := 0
+	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
+		k := 1
+		for scale := 100000000; k < len(rest) && k <= 9 && '0' <= rest[k] && rest[k] <= '9'; k++ {
+			nsec += int(rest[k]-'0') * scale
+			scale /= 10
+		}
+		if k == 1 {
+			return time.Time{}, false
+		}
+		rest = rest[k:]
+	}
+	off, ok := parseZone(rest)
 	if !ok {
 		return time.Time{}, false
 	}
+	t, ok := mkTime(y, mo, d, h, mi, s, nsec)
+	if !ok {
+		return time.Time{}, false
+	}
+	return t.Add(-off), true
+}
+
+// parseZone parses what follows the seconds of a CLF time: nothing (UTC),
+// or a space and "+hhmm", "+hh:mm", GMT, UTC, UT or Z.
+func parseZone(z []byte) (time.Duration, bool) {
+	if len(z) == 0 {
+		return 0, true
+	}
+	if z[0] != ' ' {
+		return 0, false
+	}
+	z = z[1:]
+	switch string(z) {
+	case "GMT", "UTC", "UT", "Z":
+		return 0, true
+	}
+	if len(z) == 6 && z[3] == ':' {
+		z = []byte{z[0], z[1], z[2], z[4], z[5]}
+	}
+	if len(z) != 5 || (z[0] != '+' && z[0] != '-') {
+		return 0, false
+	}
+	zh, ok1 := digits(z[1:], 2)
+	zm, ok2 := digits(z[3:], 2)
+	if !ok1 || !ok2 || zh > 14 || zm > 59 {
+		return 0, false
+	}
 	off := time.Duration(zh)*time.Hour + time.Duration(zm)*time.Minute
-	if v[21] == '-' {
+	if z[0] == '-' {
 		off = -off
 	}
-	t = t.Add(-off)
-	lb.storeTime(v, t)
-	return t, true
+	return off, true
 }

@@ -17,6 +17,38 @@
 // (\" and \xHH for Apache/nginx, \X for Amplify).
 // ALB files may carry NLB TLS and connection-log lines: they are Rejected
 // with reason "not-http", so they stay counted and visible.
+//
+// # Who a line is charged to
+//
+// The client writes much of a line, and a line charged to the wrong address
+// frames someone else or hides the attacker, so each format takes the client
+// from a field the client cannot write, and never searches for one:
+//
+//   - Apache/nginx: the first field. nginx logs $remote_user raw from the
+//     Authorization header (spaces, brackets, text shaped like an address
+//     or a time), so nothing between the client and the time is looked at
+//     beyond counting two fields (ident and user). Before the client only
+//     what a logger writes is accepted: a syslog or container-log header at
+//     the start of the line (RFC 3164, RFC 5424, RFC 3339 stamps of rsyslog,
+//     docker and Kubernetes) and one vhost field ("www.example.com:443", or
+//     "-") when the first field is not an address. A leading
+//     X-Forwarded-For list ("a, b, c", quoted or not) is charged to its last
+//     address, the one the proxy added; the others were sent by the client.
+//     A first field that is not an address (a resolved host name, "unix:")
+//     is rejected as "bad-client-ip".
+//   - The time is the first "[...]" shaped like a time and followed by the
+//     quoted request (or by one vhost field and the request, as Apache 2.2
+//     formats log it): the user field may hold a time of its own, but not a
+//     quote, which Apache and nginx escape. Accepted: a one- or two-digit
+//     day, English or localized month names ("sept.", "Okt", "déc."; the
+//     list in months.go), a fraction of a second, a "+hhmm" or "+hh:mm"
+//     offset, GMT/UTC, or no zone at all, read as UTC. A size field "34/38"
+//     (%O/%B) keeps its first number.
+//   - ALB: the fourth field, before any field the client writes.
+//   - CloudFront and Amplify: the c-ip column, bound by name from the
+//     header. An Amplify row whose field count differs from its header's is
+//     rejected rather than realigned, so a value with an unquoted delimiter
+//     cannot shift c-ip; values quoted by a spreadsheet keep their commas.
 package logformat
 
 import (
