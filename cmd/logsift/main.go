@@ -113,7 +113,7 @@ func newFlags(stderr io.Writer) *flags {
 	f.fs.SetOutput(stderr)
 	f.fs.StringVar(&f.format, "format", "text", "report format: text, md, html or json")
 	f.fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
-	f.fs.StringVar(&f.hint, "format-hint", "", "skip format detection: amplify, cloudfront, alb, combined or common")
+	f.fs.StringVar(&f.hint, "format-hint", "", "skip format detection: amplify, cloudfront, iis, alb, combined or common")
 	f.fs.StringVar(&f.config, "config", "", "JSON file with rule settings and allowlists (see README)")
 	f.fs.StringVar(&f.model, "model", "", "Bedrock model or inference-profile id; needs AWS credentials (default: offline analysis)")
 	f.fs.StringVar(&f.region, "region", "", "AWS region for Bedrock (default: from the AWS config)")

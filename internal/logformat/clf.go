@@ -142,8 +142,8 @@ func nextToken(b []byte, i int) (int, int) {
 
 // clfClient finds the client in pre, the text before the time: the first
 // field after a syslog header, or the second when the first is a vhost; the
-// last address of a leading X-Forwarded-For list. At least two fields
-// (ident and user) must stand between the client and the time. It returns
+// last address of a leading X-Forwarded-For list. At least one field (the
+// ident) must stand between the client and the time. It returns
 // the client, the vhost (empty when none) and a reason code on failure.
 func clfClient(pre []byte) (client, host span, reason string) {
 	i := syslogHeaderLen(pre)
@@ -178,10 +178,8 @@ func clfClient(pre []byte) (client, host span, reason string) {
 		}
 		client, e = span{s2, e2}, e2
 	}
-	// ident and user
+	// the ident; the user may be blank (a Basic-auth name of spaces)
 	if s, e := nextToken(pre, e); s == e {
-		return span{}, span{}, ReasonFieldCount
-	} else if s, e = nextToken(pre, e); s == e {
 		return span{}, span{}, ReasonFieldCount
 	}
 	return client, host, ""

@@ -143,7 +143,7 @@ func TestLineShapeRejects(t *testing.T) {
 		{`8.8.8.8, unknown - -` + rest, ReasonBadClientIP},
 		{`"8.8.8.8, 10.0.0.5 - -` + rest, ReasonBadClientIP},
 		{`Sep 29 10:37:05 web01 nginx: - - 8.8.8.8` + rest, ReasonBadClientIP},
-		{`10.0.0.5 -` + rest, ReasonFieldCount},
+		{`10.0.0.5` + rest, ReasonFieldCount},
 		{`10.0.0.5 - - [29/Foo/2021:10:37:05 +0000] "GET /x HTTP/1.1" 200 34 "-" "ua"`, ReasonBadTime},
 		{`10.0.0.5 - - [29/Sep/2021:10:37:05 CET] "GET /x HTTP/1.1" 200 34 "-" "ua"`, ReasonBadTime},
 		{`10.0.0.5 - - [29/Sep/2021:10:37:05 +0000] "GET /x HTTP/1.1" 200 34/x "-" "ua"`, ReasonBadBytes},

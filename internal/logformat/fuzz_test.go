@@ -3,9 +3,12 @@ package logformat
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 )
 
 var fuzzSeeds = []string{
@@ -17,7 +20,7 @@ var fuzzSeeds = []string{
 	"crowdsec-hub/tests/nginx-http-path-traversal/nginx-http-path-traversal.log",
 }
 
-var hints = []Format{"", Amplify, CloudFront, ALB, Combined, Common}
+var hints = []Format{"", Amplify, CloudFront, ALB, Combined, Common, IIS}
 
 func addSeeds(f *testing.F, withHint bool) {
 	for _, s := range fuzzSeeds {
@@ -31,7 +34,16 @@ func addSeeds(f *testing.F, withHint bool) {
 	}
 	extra := []string{"", "\xef\xbb\xbf", "#Version: 1.0\n#Fields: date time c-ip\n", "\x89PNG\r\n\x1a\n",
 		"#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2024-01-01\t00:00:00\t::1\tGET\t/\t200\n",
-		`tls 2.0 2018-12-20T02:59:40 net/x 192.168.131.39:2817 10.0.0.1:80 5 2 98 246 -`}
+		`tls 2.0 2018-12-20T02:59:40 net/x 192.168.131.39:2817 10.0.0.1:80 5 2 98 246 -`,
+		// the line shapes of client_test.go and iis_test.go
+		`203.0.113.9 - x [20/Nov/2026:10:00:00 +0000] 8.8.8.8 [20/Nov/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 153 "-" "sqlmap/1.7"` + "\n",
+		`10.0.0.5 - - [1/Apr/2014:00:00:01] www.example.com "GET / HTTP/1.1" 200 34/38 "-" "ua"` + "\n" +
+			`10.0.0.5 - - [29/sept./2021:10:37:05 GMT] "GET / HTTP/1.1" 200 1 "-" "ua"` + "\n",
+		`<190>1 2021-09-29T10:37:05Z web01 nginx 811 ID47 [ex@32473 a="1\]"] 10.0.0.5 - - [29/Sep/2021:10:37:05 +0000] "GET / HTTP/1.1" 200 1` + "\n" +
+			`Sep 29 10:37:05 web01 nginx: 10.0.0.5 - - - [29/Sep/2021:10:37:05 +0000] "GET / HTTP/1.1" 200 1` + "\n",
+		`"8.8.8.8, 10.0.0.5" - - [29/Sep/2021:10:37:05 +02:00] "GET / HTTP/1.1" 200 1` + "\n" + `www.example.com:443 10.0.0.5 - - [29/Sep/2021:10:37:05.5 +0000] "GET / HTTP/1.1" 200 1` + "\n",
+		iis6Header + "2026-11-20 10:00:13 W3SVC1 WEB01 10.0.0.1 GET / - 80 JOE BLOGGS 203.0.113.9 HTTP/1.1 curl/8.0 \"a=1; b=2\" - example.com 200 0 0 5 214 1687\n",
+		iis10Header + "2026-11-20 10:00:13 10.0.0.1 GET /a q=1 443 x 8.8.8.8 203.0.113.9 Mozilla/5.0+(X11) - 404 0 2 3\n"}
 	for _, e := range extra {
 		if withHint {
 			f.Add([]byte(e), uint8(4))
@@ -150,4 +162,56 @@ func FuzzAmplifyUnescape(f *testing.F) {
 func expectedNewReaderError(data []byte, err error) bool {
 	return errors.Is(err, ErrNotALog) || errors.Is(err, ErrInputTooLarge) ||
 		(len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+}
+
+// logEscape escapes v as nginx escapes a logged variable ('"', '\' and
+// bytes below 0x20 or above 0x7e as \xHH), or as Apache escapes %u (\" and
+// \\, control bytes as \xhh, other bytes kept).
+func logEscape(v []byte, apache bool) string {
+	var b strings.Builder
+	for _, c := range v {
+		switch {
+		case apache && (c == '"' || c == '\\'):
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case apache && (c < 0x20 || c == 0x7f):
+			fmt.Fprintf(&b, `\x%02x`, c)
+		case !apache && (c == '"' || c == '\\' || c < 0x20 || c > 0x7e):
+			fmt.Fprintf(&b, `\x%02X`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// FuzzUserField checks the invariant of issue 9: whatever user name nginx
+// or Apache logs, the line parses and is charged to its first field, at its
+// time, for its request.
+func FuzzUserField(f *testing.F) {
+	users := append([]string{"x [20/Nov/2026:10:00:00 +0000] 8.8.8.8", "a, 8.8.8.8", "[1/Jan/2020:00:00:00] vhost", "-", " ",
+		`x [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`}, nginxUsers...)
+	for _, u := range users {
+		f.Add([]byte(u), false)
+		f.Add([]byte(u), true)
+	}
+	want := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, user []byte, apache bool) {
+		u := logEscape(user, apache)
+		if u == "" {
+			u = "-"
+		}
+		line := `203.0.113.9 - ` + u + ` [20/Nov/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 153 "-" "sqlmap/1.7"` + "\n"
+		r, err := NewReader(strings.NewReader(line), Options{Hint: Combined})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatalf("%q: %v, %+v", line, err, r.Stats().Reasons)
+		}
+		if rec.Client.String() != "203.0.113.9" || !rec.Time.Equal(want) || rec.Path != "/.env" || rec.Status != 404 || rec.UA != "sqlmap/1.7" {
+			t.Fatalf("%q: %+v", line, rec)
+		}
+	})
 }

@@ -1,9 +1,14 @@
 // Package logformat reads web access logs — AWS Amplify console CSV,
-// CloudFront standard (W3C) logs, ALB access logs and Apache/nginx
-// combined/common logs, plain or gzip — and yields normalised
+// CloudFront standard (W3C) logs, IIS W3C logs, ALB access logs and
+// Apache/nginx combined/common logs, plain or gzip — and yields normalised
 // record.Record values.
 //
-// The format is sniffed from the content, never from a file name. Every
+// The format is sniffed from the content, never from a file name. W3C
+// files are IIS when #Software names Internet Information Services, or when
+// #Fields has no CloudFront x-edge- field and the rows are space-separated;
+// otherwise CloudFront. IIS rows are bound by #Fields name (IIS's default
+// fields when the file has none and the hint says iis); a '+' in an IIS
+// user agent is a space. Every
 // line is accounted for in Stats: parsed, skipped (blank lines, headers,
 // comments) or rejected with a short reason code. Field values are
 // attacker-controlled: invalid UTF-8 and NUL bytes are kept as logged
@@ -26,8 +31,8 @@
 //
 //   - Apache/nginx: the first field. nginx logs $remote_user raw from the
 //     Authorization header (spaces, brackets, text shaped like an address
-//     or a time), so nothing between the client and the time is looked at
-//     beyond counting two fields (ident and user). Before the client only
+//     or a time, or only spaces), so nothing between the client and the
+//     time is looked at beyond the ident field. Before the client only
 //     what a logger writes is accepted: a syslog or container-log header at
 //     the start of the line (RFC 3164, RFC 5424, RFC 3339 stamps of rsyslog,
 //     docker and Kubernetes) and one vhost field ("www.example.com:443", or
@@ -45,10 +50,13 @@
 //     offset, GMT/UTC, or no zone at all, read as UTC. A size field "34/38"
 //     (%O/%B) keeps its first number.
 //   - ALB: the fourth field, before any field the client writes.
-//   - CloudFront and Amplify: the c-ip column, bound by name from the
+//   - CloudFront, Amplify and IIS: the c-ip column, bound by name from the
 //     header. An Amplify row whose field count differs from its header's is
 //     rejected rather than realigned, so a value with an unquoted delimiter
 //     cannot shift c-ip; values quoted by a spreadsheet keep their commas.
+//     IIS leaves spaces in two client-written fields, the user name and a
+//     quoted cookie: iis.go says when such a row is realigned and when it
+//     is rejected.
 package logformat
 
 import (
@@ -73,6 +81,7 @@ const (
 	ALB        Format = "alb"
 	Combined   Format = "combined"
 	Common     Format = "common"
+	IIS        Format = "iis"
 )
 
 // Options tunes a Reader; the zero value uses the defaults.
@@ -181,7 +190,7 @@ func NewReader(r io.Reader, opt Options) (*Reader, error) {
 		opt.MaxSamples = defaultMaxSamples
 	}
 	switch opt.Hint {
-	case "", Amplify, CloudFront, ALB, Combined, Common:
+	case "", Amplify, CloudFront, ALB, Combined, Common, IIS:
 	default:
 		return nil, fmt.Errorf("logformat: unknown format hint %q", opt.Hint)
 	}

@@ -85,19 +85,20 @@ func sniff(prefix []byte, atEOF bool, hint Format) (Format, parser, error) {
 	}
 	if first >= 0 {
 		l := lines[first]
-		if hint == "" || hint == CloudFront {
-			if bytes.HasPrefix(l, []byte("#Version:")) || bytes.HasPrefix(l, []byte("#Fields:")) {
-				p := newCloudFrontParser()
-				for _, l := range lines[first:] {
-					if bytes.HasPrefix(l, []byte("#Fields:")) {
-						if err := p.setFields(l); err != nil {
-							return "", nil, fmt.Errorf("%w: CloudFront %v", ErrNotALog, err)
-						}
-						break
-					}
-				}
-				return CloudFront, p, nil
+		if (hint == "" || hint == CloudFront || hint == IIS) && isW3CDirective(l) {
+			f, p := CloudFront, newCloudFrontParser()
+			if hint == IIS || hint == "" && looksIIS(lines[first:]) {
+				f, p = IIS, newIISParser()
 			}
+			for _, l := range lines[first:] {
+				if bytes.HasPrefix(l, []byte("#Fields:")) {
+					if err := p.setFields(l); err != nil {
+						return "", nil, fmt.Errorf("%w: %s %v", ErrNotALog, formatName[f], err)
+					}
+					break
+				}
+			}
+			return f, p, nil
 		}
 		if hint == "" || hint == Amplify {
 			if _, _, ok := amplifyHeader(l); ok {
@@ -118,6 +119,8 @@ func sniff(prefix []byte, atEOF bool, hint Format) (Format, parser, error) {
 		return hint, &albParser{}, nil
 	case Combined, Common:
 		return hint, clfParser{}, nil
+	case IIS:
+		return hint, newIISParser(), nil
 	}
 
 	// score each headerless format on the sampled lines
@@ -170,6 +173,43 @@ func sniff(prefix []byte, atEOF bool, hint Format) (Format, parser, error) {
 	}
 }
 
+// formatName is how error messages name a format.
+var formatName = map[Format]string{CloudFront: "CloudFront", IIS: "IIS"}
+
+// isW3CDirective reports whether l is a W3C extended log directive, which
+// CloudFront and IIS files start with.
+func isW3CDirective(l []byte) bool {
+	for _, d := range []string{"#Version:", "#Fields:", "#Software:", "#Date:", "#Remark:", "#Start-Date:"} {
+		if bytes.HasPrefix(l, []byte(d)) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksIIS tells IIS from CloudFront among W3C logs: IIS names itself in
+// #Software; without that, a #Fields line with no CloudFront x-edge- field
+// and space-separated rows is IIS's.
+func looksIIS(lines [][]byte) bool {
+	fields := false
+	for _, l := range lines {
+		switch {
+		case bytes.HasPrefix(l, []byte("#Software:")):
+			if bytes.Contains(l, []byte("Internet Information Services")) {
+				return true
+			}
+		case bytes.HasPrefix(l, []byte("#Fields:")):
+			if bytes.Contains(l, []byte("x-edge-")) {
+				return false
+			}
+			fields = true
+		case len(l) > 0 && l[0] != '#' && fields:
+			return bytes.IndexByte(l, '\t') < 0
+		}
+	}
+	return false
+}
+
 func try(p parser, lb *lineBuf, rec *record.Record, line []byte) bool {
 	lb.reset(line)
 	res, _ := p.parse(lb, rec)
@@ -211,6 +251,9 @@ func otherFormatParses(f Format, line []byte) bool {
 		return true
 	}
 	if f != Amplify && f != CloudFront && try(newAmplifyParser(), &lb, &rec, line) {
+		return true
+	}
+	if f != IIS && f != CloudFront && try(newIISParser(), &lb, &rec, line) {
 		return true
 	}
 	return false

@@ -30,7 +30,7 @@ type columns struct {
 	n                                            int // fields in the header
 	date, time, ip, method, csHost, stem, status int
 	referer, ua, query, result, reqID, xHost     int
-	proto, bytes                                 int
+	proto, bytes, user, cookie                   int
 }
 
 func normName(s string) string {
@@ -60,6 +60,13 @@ func bindColumns(names []string) (columns, string) {
 	c.referer, c.ua, c.query = idx("cs(Referer)"), idx("cs(User-Agent)"), idx("cs-uri-query")
 	c.result, c.reqID, c.xHost = idx("x-edge-result-type"), idx("x-edge-request-id"), idx("x-host-header")
 	c.proto, c.bytes = idx("cs-protocol-version"), idx("sc-bytes")
+	if c.proto < 0 {
+		c.proto = idx("cs-version") // IIS
+	}
+	if c.xHost < 0 {
+		c.xHost = idx("cs-host") // IIS: the Host header
+	}
+	c.user, c.cookie = idx("cs-username"), idx("cs(Cookie)")
 	for _, r := range requiredColumns {
 		if idx(r) < 0 {
 			return c, r
@@ -156,9 +163,11 @@ func splitFields(b []byte, delim byte, quotes bool, out []span, quoted []bool) i
 
 const maxColumns = 64
 
-// w3cParser reads CloudFront standard logs and Amplify console CSV.
+// w3cParser reads CloudFront standard logs, IIS W3C logs and Amplify
+// console CSV.
 type w3cParser struct {
 	amplify bool
+	iis     bool
 	delim   byte
 	cols    columns
 	headed  bool // columns came from a header (exact field count required)
@@ -168,6 +177,18 @@ type w3cParser struct {
 
 func newCloudFrontParser() *w3cParser {
 	return &w3cParser{delim: '\t', cols: standardColumns}
+}
+
+// iisDefaultFields are the fields IIS 7 and later log by default, for a
+// file whose #Fields line was cut off.
+var iisDefaultFields = strings.Fields("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken")
+
+var iisDefaultColumns, _ = bindColumns(lowerAll(iisDefaultFields))
+
+// newIISParser reads IIS W3C extended logs: space-separated, bound by the
+// #Fields line (IIS's default fields until one is read).
+func newIISParser() *w3cParser {
+	return &w3cParser{iis: true, delim: ' ', cols: iisDefaultColumns, headed: true}
 }
 
 func newAmplifyParser() *w3cParser {
@@ -268,9 +289,15 @@ func (p *w3cParser) parseRow(lb *lineBuf, rec *record.Record) (result, string) {
 	}
 	n := splitFields(b, p.delim, p.amplify, p.spans[:], quoted)
 	c := &p.cols
+	var iisShift iisShift
 	switch {
 	case n < 0:
 		return resReject, ReasonFieldCount
+	case p.iis && n > c.n:
+		var reason string
+		if iisShift, reason = p.resolveIISShift(lb, n); reason != "" {
+			return resReject, reason
+		}
 	case p.amplify && p.headed && n != c.n:
 		// Amplify drops commas inside values, so a wrong count means a
 		// misaligned row: reject rather than guess.
@@ -289,6 +316,9 @@ func (p *w3cParser) parseRow(lb *lineBuf, rec *record.Record) (result, string) {
 		}
 	}
 	get := func(i int) span {
+		if i >= 0 {
+			i += iisShift.at(i)
+		}
 		if i < 0 || i >= n {
 			return span{}
 		}
@@ -332,12 +362,19 @@ func (p *w3cParser) parseRow(lb *lineBuf, rec *record.Record) (result, string) {
 		f.rawPath = lb.unbackslash(f.rawPath)
 		f.rawQuery = lb.unbackslash(f.rawQuery)
 	}
-	f.referer = dec(dash(lb, get(c.referer)))
 	ua := dash(lb, get(c.ua))
-	if p.amplify {
-		ua = lb.unbackslash(ua)
+	switch {
+	case p.iis:
+		// IIS writes a space in these as '+', and does not percent-encode
+		f.referer = dash(lb, get(c.referer))
+		f.ua = lb.plusToSpace(ua)
+	case p.amplify:
+		f.referer = dec(dash(lb, get(c.referer)))
+		f.ua = lb.uaDecode(lb.unbackslash(ua))
+	default:
+		f.referer = dec(dash(lb, get(c.referer)))
+		f.ua = lb.uaDecode(ua)
 	}
-	f.ua = lb.uaDecode(ua)
 	f.host = dec(dash(lb, get(c.xHost)))
 	if f.host.empty() {
 		f.host = dec(dash(lb, get(c.csHost)))

@@ -36,7 +36,7 @@ type Source struct {
 	Name   string `json:"name"` // file path or s3://bucket/key
 	ETag   string `json:"etag,omitempty"`
 	Size   int64  `json:"size"`
-	Format string `json:"format"` // amplify, cloudfront, alb, combined, common
+	Format string `json:"format"` // amplify, cloudfront, iis, alb, combined, common
 	Gzip   bool   `json:"gzip"`
 }
 
