@@ -74,3 +74,28 @@ func TestMixedFormats(t *testing.T) {
 		t.Errorf("format %q, %d records, %+v", r.Format(), len(recs), st.Reasons)
 	}
 }
+
+// ALB does not escape quotes, but every field that decides who and what a
+// line is (client, time, status, sizes) comes before the first field the
+// client writes: a request or user agent shaped like more fields cannot
+// move them.
+func TestALBClientBeforeClientFields(t *testing.T) {
+	const head = `https 2023-04-26T12:23:00.186641Z app/x/y 203.0.113.9:4711 10.0.0.1:80 0.086 0.048 0.037 404 404 0 57 `
+	const tail = ` ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:tg "Root=1-abc" "www.example.com" "arn:cert" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "404" "-" "-"`
+	fake := `" https 2023-01-01T00:00:00.000000Z app/x/y 8.8.8.8:1 10.0.0.1:80 0 0 0 200 200 0 1 "`
+	tests := []struct{ name, req, ua string }{
+		{"user agent", `"GET https://h:443/.env HTTP/1.1"`, `"sqlmap` + fake + `x"`},
+		{"request", `"GET https://h:443/.env` + fake + ` HTTP/1.1"`, `"sqlmap"`},
+		{"both", `"GET https://h:443/.env` + fake + ` HTTP/1.1"`, `"sqlmap` + fake + `"`},
+	}
+	for _, tt := range tests {
+		recs, r := readString(t, head+tt.req+" "+tt.ua+tail+"\n", Options{})
+		if r.Format() != ALB || len(recs) != 1 {
+			t.Fatalf("%s: format %q, %d records, %+v", tt.name, r.Format(), len(recs), r.Stats())
+		}
+		got := recs[0]
+		if got.Client.String() != "203.0.113.9" || got.Status != 404 || got.Bytes != 57 || got.Time.Year() != 2023 || got.Time.Month() != 4 {
+			t.Errorf("%s: %+v", tt.name, got)
+		}
+	}
+}

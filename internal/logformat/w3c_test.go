@@ -130,3 +130,35 @@ func TestAmplifyConcatenatedHeaders(t *testing.T) {
 		t.Errorf("rebinding: %+v / %+v", recs[0], recs[4])
 	}
 }
+
+// A spreadsheet quotes a value that holds its delimiter, doubling the quotes
+// inside. Such a value, even shaped like more columns with another address,
+// stays one value, and c-ip is read from its own column wherever the header
+// puts it.
+func TestAmplifyQuotedValuesKeepColumns(t *testing.T) {
+	header := `date,time,cs(User-Agent),cs-uri-query,c-ip,cs-method,cs-uri-stem,sc-status`
+	rows := []string{
+		`2022-06-13,13:52:05,"Mozilla/5.0 (KHTML, like Gecko)",-,80.179.110.98,GET,/,200`,
+		`2022-06-13,13:52:05,"x"",8.8.8.8,GET,/,200,""y","q=1,8.8.8.8",80.179.110.98,GET,/.env,404`,
+		`2022-06-13,13:52:05,"""",",,,,",80.179.110.98,GET,/a,404`,
+	}
+	recs, r := readString(t, header+"\r\n"+strings.Join(rows, "\r\n")+"\r\n", Options{})
+	if r.Format() != Amplify || len(recs) != 3 || r.Stats().Rejected != 0 {
+		t.Fatalf("format %q, %d records, %+v", r.Format(), len(recs), r.Stats())
+	}
+	for i, rec := range recs {
+		if rec.Client.String() != "80.179.110.98" || rec.Method != "GET" {
+			t.Errorf("row %d: %+v", i+1, rec)
+		}
+	}
+	if recs[0].UA != "Mozilla/5.0 (KHTML, like Gecko)" || recs[1].UA != `x",8.8.8.8,GET,/,200,"y` || recs[1].Query != "q=1,8.8.8.8" ||
+		recs[1].Path != "/.env" || recs[1].Status != 404 || recs[2].UA != `"` || recs[2].Query != ",,,," {
+		t.Errorf("values: %+v", recs)
+	}
+	// an unquoted extra delimiter is a misaligned row: rejected, not read
+	bad := `2022-06-13,13:52:05,Mozilla/5.0 (KHTML, like Gecko),-,80.179.110.98,GET,/,200`
+	recs, r = readString(t, header+"\n"+bad+"\n", Options{})
+	if len(recs) != 0 || r.Stats().Reasons[ReasonFieldCount] != 1 {
+		t.Errorf("unquoted comma: %d records, %+v", len(recs), r.Stats().Reasons)
+	}
+}
