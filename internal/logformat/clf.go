@@ -145,18 +145,24 @@ func nextToken(b []byte, i int) (int, int) {
 // last address of a leading X-Forwarded-For list. At least one field (the
 // ident) must stand between the client and the time. It returns
 // the client, the vhost (empty when none) and a reason code on failure.
-func clfClient(pre []byte) (client, host span, reason string) {
+//
+// spacedHost says that a vhost line holds another address after the
+// client: the vhost may be a raw Host header with a space in it ("evil
+// 8.8.8.8"), which servers answer with 400, so the caller rejects such a
+// line when its status is 400 rather than guess which address is the
+// client.
+func clfClient(pre []byte) (client, host span, spacedHost bool, reason string) {
 	i := syslogHeaderLen(pre)
 	s, e := nextToken(pre, i)
 	if s == e {
-		return span{}, span{}, ReasonFieldCount
+		return span{}, span{}, false, ReasonFieldCount
 	}
 	switch {
 	case pre[s] == '"':
 		// a quoted X-Forwarded-For list
 		q := bytes.IndexByte(pre[s+1:], '"')
 		if q < 0 {
-			return span{}, span{}, ReasonBadClientIP
+			return span{}, span{}, false, ReasonBadClientIP
 		}
 		client, e = lastListItem(pre, s+1, s+1+q), s+q+2
 	case pre[e-1] == ',':
@@ -167,22 +173,53 @@ func clfClient(pre []byte) (client, host span, reason string) {
 		client = span{s, e}
 	case isClientAddr(pre[s:e]):
 		client = span{s, e}
+		// "HOST CLIENT - USER": a vhost logged first that is an address
+		// (nginx's $host is the Host header, which may be "8.8.8.8").
+		// Where the client comes first, the second field is the ident,
+		// which the client does not write.
+		s2, e2 := nextToken(pre, e)
+		if s2 < e2 && isClientAddr(pre[s2:e2]) {
+			// or a raw Host header holding a space and addresses
+			spacedHost = true
+			if s3, e3 := nextToken(pre, e2); isDash(pre[s3:e3]) && s3 < e3 {
+				if s4, e4 := nextToken(pre, e3); s4 < e4 {
+					host, client, e = span{s, e}, span{s2, e2}, e2
+					spacedHost = laterAddr(pre, e)
+				}
+			}
+		}
 	default:
 		// a vhost ("www.example.com:443", or "-") before the client
 		s2, e2 := nextToken(pre, e)
 		if s2 == e2 || !isClientAddr(pre[s2:e2]) {
-			return span{}, span{}, ReasonBadClientIP
+			return span{}, span{}, false, ReasonBadClientIP
 		}
 		if !isDash(pre[s:e]) {
 			host = span{s, e}
 		}
 		client, e = span{s2, e2}, e2
+		spacedHost = laterAddr(pre, e)
 	}
 	// the ident; the user may be blank (a Basic-auth name of spaces)
 	if s, e := nextToken(pre, e); s == e {
-		return span{}, span{}, ReasonFieldCount
+		return span{}, span{}, false, ReasonFieldCount
 	}
-	return client, host, ""
+	return client, host, spacedHost, ""
+}
+
+// laterAddr reports whether a token of pre after i has the shape of an
+// address.
+func laterAddr(pre []byte, i int) bool {
+	for {
+		s, e := nextToken(pre, i)
+		if s == e {
+			return false
+		}
+		if isClientAddr(pre[s:e]) {
+			return true
+		}
+		i = e
+	}
 }
 
 // lastListItem returns the last comma-separated item of b[i:j], trimmed.
@@ -228,7 +265,7 @@ func (clfParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 	if ti < 0 {
 		return resReject, ReasonBadTime
 	}
-	client, host, reason := clfClient(b[:ti])
+	client, host, spacedHost, reason := clfClient(b[:ti])
 	if reason != "" {
 		return resReject, reason
 	}
@@ -278,6 +315,9 @@ func (clfParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 		return resReject, ReasonBadStatus
 	}
 	f.status = st
+	if spacedHost && st == 400 {
+		return resReject, ReasonBadClientIP
+	}
 	s, e = nextToken(b, e)
 	if s == e {
 		return resReject, ReasonFieldCount

@@ -35,8 +35,14 @@
 //     time is looked at beyond the ident field. Before the client only
 //     what a logger writes is accepted: a syslog or container-log header at
 //     the start of the line (RFC 3164, RFC 5424, RFC 3339 stamps of rsyslog,
-//     docker and Kubernetes) and one vhost field ("www.example.com:443", or
-//     "-") when the first field is not an address. A leading
+//     docker and Kubernetes) and one vhost field: when the first field is
+//     not an address ("www.example.com:443", "-"), or when two addresses
+//     start the line and the ident "-" follows them (nginx's $host is the
+//     Host header, which may be "8.8.8.8"; where the client comes first,
+//     the second field is the ident, which the client does not write). A
+//     raw Host header may hold spaces ("evil 8.8.8.8"), which servers
+//     answer with 400: a 400 line with another address after the client of
+//     a vhost line is rejected rather than guessed. A leading
 //     X-Forwarded-For list ("a, b, c", quoted or not) is charged to its last
 //     address, the one the proxy added; the others were sent by the client.
 //     A first field that is not an address (a resolved host name, "unix:")
