@@ -2,6 +2,7 @@
 //
 //	go run ./cmd/loggen -format amplify -size 1GB -seed 1 -o /tmp/big.csv
 //	go run ./cmd/loggen -format amplify -rows 2500 -seed 1 -o examples/access-logs.csv
+//	go run ./cmd/loggen -scenario week -format combined -rows 200000 -o /tmp/week.log
 package main
 
 import (
@@ -38,6 +39,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.Int64Var(&o.Rows, "rows", 0, "number of data rows (default 2000 when -size is not set)")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed; the same seed and options give the same bytes")
 	fs.DurationVar(&o.Duration, "duration", 0, "span of log time (default from the row count)")
+	fs.StringVar(&o.Scenario, "scenario", "", "planted attacks: none for the sample's, \"week\" for a week of quiet and distributed attacks and benign look-alikes")
 	fs.StringVar(&o.Domain, "domain", "", "site host name (default "+loggen.DefaultDomain+")")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -20,7 +20,9 @@ const MinCampaignActors = 3
 //     send the same unusual user agent (not a browser string, not a common
 //     HTTP library, not empty);
 //   - shared-probe-set: at least MinCampaignActors actors probed exactly the
-//     same set of attack paths (taken from their hit and weak-hit samples).
+//     same set of attack paths (taken from their hit and weak-hit samples);
+//   - credential-stuffing: at least MinStuffingActors actors did nothing
+//     but fail to log in on one endpoint (see stuffing.go).
 //
 // Weak actors in a campaign are not yet suspicious; PromoteCampaigns makes
 // them so, with a hit whose reason names the campaign.
@@ -63,6 +65,7 @@ func Campaigns(actors []evidence.Actor) []evidence.Campaign {
 			out = append(out, c)
 		}
 	}
+	out = append(out, stuffingCampaigns(actors)...)
 	slices.SortFunc(out, func(a, b evidence.Campaign) int {
 		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
 			return c
@@ -127,7 +130,8 @@ func probeSet(a *evidence.Actor) string {
 	var paths []string
 	for _, h := range append(slices.Clip(a.Hits), a.Weak...) {
 		switch h.Category {
-		case evidence.ScannerUA, evidence.HTTPProbing, evidence.AggressiveCrawl, evidence.BadRequest, evidence.BruteForce:
+		case evidence.ScannerUA, evidence.HTTPProbing, evidence.AggressiveCrawl, evidence.BadRequest, evidence.BruteForce,
+			evidence.CredentialStuffing, evidence.Enumeration:
 			continue
 		}
 		for _, s := range h.Samples {
@@ -156,11 +160,15 @@ func probeSet(a *evidence.Actor) string {
 func PromoteCampaigns(actors []evidence.Actor, campaigns []evidence.Campaign) []evidence.Actor {
 	member := map[string][]*evidence.Campaign{}
 	for i := range campaigns {
+		if campaigns[i].Kind == KindStuffing {
+			continue // promoteStuffing
+		}
 		for _, a := range campaigns[i].Actors {
 			member[a] = append(member[a], &campaigns[i])
 		}
 	}
 	out := slices.Clone(actors)
+	promoteStuffing(out, campaigns)
 	for i := range out {
 		a := &out[i]
 		cs := member[a.Actor]

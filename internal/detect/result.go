@@ -30,8 +30,15 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 		matches int64
 	}
 	var weak []weakActor
+	rotated := map[netip.Prefix]bool{}
+	for _, r := range e.rotations() {
+		for _, m := range r.members {
+			rotated[m] = true
+		}
+		out.Suspicious = append(out.Suspicious, e.rotationEvidence(r))
+	}
 	for key, st := range e.actors {
-		if st.rich == nil {
+		if st.rich == nil || rotated[key] {
 			continue
 		}
 		hits, weakHits := e.evaluate(st)

@@ -105,13 +105,17 @@ func (d *distinctSet) add(h uint64) {
 		d.n++
 		return
 	}
-	// The inline hashes were truncated to 32 bits; their low bits are intact,
-	// which is all the bitmap uses.
+	d.spill()
+	d.bitmap[(h>>6)&15] |= 1 << (h & 63)
+}
+
+// spill moves the inline hashes to the bitmap. They were truncated to 32
+// bits; their low bits are intact, which is all the bitmap uses.
+func (d *distinctSet) spill() {
 	d.bitmap = new([16]uint64)
-	for _, x := range d.inline {
+	for _, x := range d.inline[:d.n] {
 		d.bitmap[(x>>6)&15] |= 1 << (x & 63)
 	}
-	d.bitmap[(h>>6)&15] |= 1 << (h & 63)
 }
 
 // pathSketchHash is FNV-1a with a final mix, for distinctSet. It has no

@@ -30,16 +30,21 @@ const (
 	ScannerUA        Category = "scanner-ua"        // user agents of attack tools (Nikto, sqlmap, zgrab...)
 	HTTPProbing      Category = "http-probing"      // bursts of distinct failing non-static paths
 	AggressiveCrawl  Category = "aggressive-crawl"  // request rate far above a human or polite bot
-	BruteForce       Category = "brute-force"       // many 401/403 on login endpoints
-	BadRequest       Category = "bad-request"       // empty/binary request lines, CONNECT, proxy attempts
-	Spam             Category = "spam"              // form posts (comments, contact, sign-up) by clients claiming to be crawlers
+	BruteForce       Category = "brute-force"       // many 401/403 on login endpoints or on one protected path
+	// CredentialStuffing is a login-failure campaign spread over many
+	// addresses, each below the brute-force thresholds.
+	CredentialStuffing Category = "credential-stuffing"
+	Enumeration        Category = "enumeration"    // many distinct record ids on one route, mostly refused
+	MethodProbing      Category = "method-probing" // WebDAV and unusual methods (PROPFIND, TRACE, PUT of a file)
+	BadRequest         Category = "bad-request"    // empty/binary request lines, CONNECT, proxy attempts
+	Spam               Category = "spam"           // form posts (comments, contact, sign-up) by clients claiming to be crawlers
 )
 
 // Categories lists every category, in the order reports show them.
 var Categories = []Category{
 	Log4Shell, CVEProbe, CommandInjection, Webshell, SQLInjection, SSRF, RFI, PathTraversal, XSS,
-	CRLFInjection, SensitiveFiles, BruteForce, WordPressScan, AdminProbing, TechProbing, ScannerUA,
-	HTTPProbing, AggressiveCrawl, Spam, BadRequest,
+	CRLFInjection, SensitiveFiles, BruteForce, CredentialStuffing, Enumeration, WordPressScan,
+	AdminProbing, TechProbing, MethodProbing, ScannerUA, HTTPProbing, AggressiveCrawl, Spam, BadRequest,
 }
 
 // Valid reports whether c is one of Categories.
@@ -163,21 +168,34 @@ type Actor struct {
 	Severity   Severity   `json:"severity"`   // highest severity of Hits
 	Categories []Category `json:"categories"` // categories of Hits, most severe first
 	Score      float64    `json:"score"`      // ranking weight from the rules; higher is worse
+	// Members are the addresses of a rotating scan reported as one actor
+	// (Actor is then their covering prefix, an IPv4 /24 or IPv6 /48):
+	// at most MaxMembers of them, MemberCount in all.
+	Members     []string `json:"members,omitempty"`
+	MemberCount int      `json:"member_count,omitempty"`
 }
+
+// MaxMembers bounds Actor.Members.
+const MaxMembers = 64
 
 // Suspicious reports whether any rule fired for the actor.
 func (a *Actor) Suspicious() bool { return len(a.Hits) > 0 }
 
-// Campaign is a pattern shared by several actors: the same unusual user agent
-// or the same set of probed paths.
+// Campaign is a pattern shared by several actors: the same unusual user agent,
+// the same set of probed paths, or failed logins on one endpoint from many
+// addresses that do nothing else.
 type Campaign struct {
-	Kind       string     `json:"kind"` // "shared-user-agent" or "shared-probe-set"
+	Kind       string     `json:"kind"` // "shared-user-agent", "shared-probe-set" or "credential-stuffing"
 	Key        string     `json:"key"`  // the user agent, or a description of the probe set
 	Actors     []string   `json:"actors"`
 	Categories []Category `json:"categories"`
 	Requests   int64      `json:"requests"`
 	Severity   Severity   `json:"severity"`
 	Reason     string     `json:"reason"`
+	// FirstSeen and LastSeen span the members' activity (credential-stuffing
+	// campaigns; zero and omitted for the other kinds).
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
 }
 
 // Chunk is the Filter stage's output for one chunk of actors.

@@ -34,6 +34,10 @@ type Options struct {
 	// distribution's domain (cs(Host)).
 	Domain         string
 	CloudFrontHost string
+	// Scenario picks the planted attacks: "" (the sample's: a dozen attack
+	// kinds, more rounds in bigger files) or "week" (a week of the quiet and
+	// distributed attacks and their benign look-alikes; see WeekTruths).
+	Scenario string
 }
 
 // Defaults.
@@ -55,6 +59,12 @@ func Generate(w io.Writer, o Options) error {
 	}
 	if !validFormat(o.Format) {
 		return fmt.Errorf("loggen: unknown format %q (want one of %v)", o.Format, Formats)
+	}
+	if o.Scenario != "" && o.Scenario != "week" {
+		return fmt.Errorf("loggen: unknown scenario %q (want \"week\" or none)", o.Scenario)
+	}
+	if o.Scenario == "week" && o.Duration <= 0 {
+		o.Duration = 7 * 24 * time.Hour
 	}
 	if o.Rows < 0 || o.Size < 0 {
 		return errors.New("loggen: negative size or row count")
@@ -178,7 +188,13 @@ func generate(w io.Writer, o Options, rows int64) error {
 	// 300,000 rows, so big files hold more attackers but never unbounded state.
 	rounds := int(min(1+rows/300_000, 40))
 	scale := min(1, float64(rows)/4000)
-	attacks := plan(rand.New(rand.NewPCG(uint64(o.Seed), 0x61747461636b)), g.start, g.end, rounds, scale)
+	arng := rand.New(rand.NewPCG(uint64(o.Seed), 0x61747461636b))
+	var attacks []event
+	if o.Scenario == "week" {
+		attacks = planWeek(arng, g.start, g.end, o.Format)
+	} else {
+		attacks = plan(arng, g.start, g.end, rounds, scale)
+	}
 
 	fw := newFormatter(w, o)
 	if err := fw.header(); err != nil {

@@ -119,12 +119,14 @@ func mergeInput(a *report.Input, b report.Input) {
 	a.Errors = append(a.Errors, b.Errors...)
 }
 
-// partition maps an actor to one of k chunks.
+// partition maps a client to one of k chunks by its block (IPv4 /24, IPv6
+// /48), not its actor: a scan rotating through neighbouring addresses must
+// reach one engine whole to be seen as one actor.
 func partition(rec *record.Record, k int) int {
 	if k <= 1 {
 		return 0
 	}
-	p := record.Actor(rec.Client)
+	p := record.Block(rec.Client)
 	b, _ := p.MarshalBinary()
 	h := fnv.New32a()
 	h.Write(b)

@@ -49,6 +49,22 @@ func Actor(a netip.Addr) netip.Prefix {
 	return p
 }
 
+// Block returns the prefix that holds a client's neighbours: its IPv4 /24
+// or its IPv6 /48 (one site's allocation). A scan that rotates through
+// addresses rarely leaves it, so Parse keeps a block in one chunk.
+func Block(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return netip.PrefixFrom(a, a.BitLen())
+	}
+	return p
+}
+
 // ActorString renders an actor key the way reports and blocklists write it:
 // a bare IPv4 address, or an IPv6 CIDR.
 func ActorString(p netip.Prefix) string {
