@@ -45,6 +45,23 @@ type Config struct {
 	// BruteForceFailures failed logins within BruteForceWindow make brute force.
 	BruteForceFailures int      `json:"brute_force_failures,omitempty"`
 	BruteForceWindow   Duration `json:"brute_force_window,omitempty"`
+	// AuthFloodFailures 401/403 answers on one path within AuthFloodWindow
+	// make brute force on any protected path (a basic-auth realm, a REST
+	// API): one refusal every three seconds for a minute. An app retrying
+	// an expired saved password does so every few minutes, a person types
+	// a password a few times a minute, so neither comes near it.
+	AuthFloodFailures int      `json:"auth_flood_failures,omitempty"`
+	AuthFloodWindow   Duration `json:"auth_flood_window,omitempty"`
+	// EnumerationIDs distinct record ids (numbers, UUIDs, long hex) on one
+	// route within EnumerationWindow, with at least half of that route's
+	// answers 401/403/404/410, make enumeration: more records than a person
+	// opens by address in that time, most of them refused.
+	EnumerationIDs    int      `json:"enumeration_ids,omitempty"`
+	EnumerationWindow Duration `json:"enumeration_window,omitempty"`
+	// MethodProbes distinct refused requests with WebDAV or unusual
+	// methods make method probing: browsers and REST clients never send
+	// them to a site that refuses them. TRACE, TRACK and DEBUG fire on one.
+	MethodProbes int `json:"method_probes,omitempty"`
 	// BadRequests empty request lines make a finding; binary request lines,
 	// CONNECT and proxy attempts fire on the first.
 	BadRequests int `json:"bad_requests,omitempty"`
@@ -130,6 +147,11 @@ func DefaultConfig() Config {
 		CrawlRequestsPerMinute: 60,
 		BruteForceFailures:     10,
 		BruteForceWindow:       Duration(10 * time.Minute),
+		AuthFloodFailures:      20,
+		AuthFloodWindow:        Duration(time.Minute),
+		EnumerationIDs:         50,
+		EnumerationWindow:      Duration(10 * time.Minute),
+		MethodProbes:           2,
 		BadRequests:            3,
 		WeakLimit:              200,
 	}
@@ -152,10 +174,19 @@ func (c Config) withDefaults() Config {
 	setInt(&c.ProbingDistinctPaths, d.ProbingDistinctPaths)
 	setInt(&c.CrawlRequestsPerMinute, d.CrawlRequestsPerMinute)
 	setInt(&c.BruteForceFailures, d.BruteForceFailures)
+	setInt(&c.AuthFloodFailures, d.AuthFloodFailures)
+	setInt(&c.EnumerationIDs, d.EnumerationIDs)
+	setInt(&c.MethodProbes, d.MethodProbes)
 	setInt(&c.BadRequests, d.BadRequests)
 	setInt(&c.WeakLimit, d.WeakLimit)
 	if c.ProbingWindow <= 0 {
 		c.ProbingWindow = d.ProbingWindow
+	}
+	if c.AuthFloodWindow <= 0 {
+		c.AuthFloodWindow = d.AuthFloodWindow
+	}
+	if c.EnumerationWindow <= 0 {
+		c.EnumerationWindow = d.EnumerationWindow
 	}
 	if c.BruteForceWindow <= 0 {
 		c.BruteForceWindow = d.BruteForceWindow

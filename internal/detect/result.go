@@ -30,6 +30,7 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 		matches int64
 	}
 	var weak []weakActor
+	var logins []evidence.Actor // weak credential-stuffing members, bounded apart
 	rotated := map[netip.Prefix]bool{}
 	for _, r := range e.rotations() {
 		for _, m := range r.members {
@@ -50,12 +51,22 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 			out.Suspicious = append(out.Suspicious, a)
 			continue
 		}
+		if len(weakHits) == 1 && weakHits[0].Rule == KindStuffing {
+			// Members of a distributed campaign are many and thin: they
+			// must not crowd out other weak actors, nor be cut by them.
+			if len(logins) < maxLoginOnly {
+				a.Weak[0].Samples = a.Weak[0].Samples[:min(len(a.Weak[0].Samples), 2)]
+				logins = append(logins, a)
+			}
+			continue
+		}
 		var n int64
 		for _, h := range weakHits {
 			n += h.Count
 		}
 		weak = append(weak, weakActor{a, n})
 	}
+	slices.SortFunc(logins, func(a, b evidence.Actor) int { return strings.Compare(a.Actor, b.Actor) })
 	slices.SortFunc(out.Suspicious, func(a, b evidence.Actor) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
@@ -74,8 +85,14 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 	for _, w := range weak {
 		out.Weak = append(out.Weak, w.a)
 	}
+	out.Weak = append(out.Weak, logins...)
 	return out
 }
+
+// maxLoginOnly bounds the weak actors a chunk keeps whose only match is a
+// failed login and nothing else (credential-stuffing members): about half
+// a kilobyte of JSON each.
+const maxLoginOnly = 20_000
 
 func (e *Engine) actorEvidence(key netip.Prefix, st *actorState, hits, weakHits []evidence.Hit) evidence.Actor {
 	rs := st.rich
@@ -194,7 +211,11 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 				continue
 			}
 			if r.okCount > 0 {
-				if !e.catchAll(r.okCount, r.okSizes) {
+				// A panel the client opens again and again (the site owner
+				// at work) is in use, whatever its size: probers ask each
+				// path once or twice.
+				inUse := len(r.okHashes) < maxRuleHashes && r.okCount >= 3*int64(len(r.okHashes))
+				if inUse || !e.catchAll(r.okCount, r.okSizes) {
 					if r.count == 0 {
 						continue // the site serves these paths: not a probe
 					}

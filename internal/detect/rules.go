@@ -31,6 +31,10 @@ const (
 	rProbing
 	rCrawl
 	rBrute
+	rAuthFlood
+	rStuffing
+	rEnumeration
+	rMethodProbing
 	rBadRequest
 	rSpam
 	numRules
@@ -57,8 +61,14 @@ var rules = [numRules]*rule{
 	rProbing:      &ruleHTTPProbing,
 	rCrawl:        &ruleAggressiveCrawl,
 	rBrute:        &ruleBruteForce,
-	rBadRequest:   &ruleBadRequest,
-	rSpam:         &ruleSpam,
+	// After brute-force, whose login-endpoint matches auth-flood leaves to
+	// it and whose failed logins credential-stuffing reads.
+	rAuthFlood:     &ruleAuthFlood,
+	rStuffing:      &ruleStuffing,
+	rEnumeration:   &ruleEnumeration,
+	rMethodProbing: &ruleMethodProbing,
+	rBadRequest:    &ruleBadRequest,
+	rSpam:          &ruleSpam,
 }
 
 // rule is one detection rule, whole: what it is, the markers the automaton

@@ -66,7 +66,8 @@ var ruleAggressiveCrawl = rule{
 	what:   "request",
 	config: []string{"crawl_requests_per_minute"},
 	doc: func(c *Config) string {
-		return fmt.Sprintf(">= %d page requests (not assets, not API calls) within 1m", c.CrawlRequestsPerMinute)
+		return fmt.Sprintf(">= %d page requests (not assets, not API calls) within 1m; counts every page request made at that rate; medium when sustained for %s, high for %s and %d pages (not for addresses with %d or more user agents, shared by many people)",
+			c.CrawlRequestsPerMinute, crawlSustained, crawlLong, crawlLongPages, topUASlots)
 	},
 	// Crawling counts page requests: not assets a browser fetches in bulk,
 	// not the API calls a single-page app makes for each view. The rate is
@@ -79,7 +80,8 @@ var ruleAggressiveCrawl = rule{
 		if q.st.rate == nil {
 			q.st.rate = &rate{}
 		}
-		if q.st.rate.add(q.t)*2 >= int64(q.cfg.CrawlRequestsPerMinute) {
+		th := int64(q.cfg.CrawlRequestsPerMinute)
+		if q.st.rate.add(q.t, th)*2 >= th {
 			*f = found{hit: true}
 		}
 	},
@@ -93,11 +95,38 @@ var ruleAggressiveCrawl = rule{
 		if rt == nil || rt.max < int64(j.cfg.CrawlRequestsPerMinute) {
 			return verdict{}, false
 		}
-		return verdict{fire: true, count: rt.max,
-			reason: fmt.Sprintf("%d page requests (not assets or API calls) within one minute of log time (threshold %d per minute)",
-				rt.max, j.cfg.CrawlRequestsPerMinute)}, true
+		// Severity follows the volume and how long it lasted: a minute's
+		// burst is a link checker or a quick mirror; ten minutes at a page
+		// a second is no person and copies a site; an hour and ten
+		// thousand pages is a scraper loading the origin. An address with
+		// many user agents is many people (an office, a carrier NAT), whose
+		// sum can be fast without anyone crawling: it stays low.
+		at := time.Duration(rt.hotSlots) * time.Duration(rateSlot)
+		sev := evidence.Low
+		shared := len(j.rs.topUAs.slots) >= topUASlots
+		switch {
+		case shared:
+		case at >= crawlLong && rt.hot >= crawlLongPages:
+			sev = evidence.High
+		case at >= crawlSustained:
+			sev = evidence.Medium
+		}
+		reason := fmt.Sprintf("%d page requests (not assets or API calls) made at %d or more a minute of log time (threshold %d per minute), for about %s at that rate between %s and %s (peak %d in one minute; %d requests in all)",
+			rt.hot, j.cfg.CrawlRequestsPerMinute, j.cfg.CrawlRequestsPerMinute, spanString(at), time.Unix(0, rt.hotFirst).UTC().Format(time.RFC3339),
+			time.Unix(0, rt.hotLast).UTC().Format(time.RFC3339), rt.max, j.st.requests)
+		if shared {
+			reason += fmt.Sprintf("; %d or more user agents, likely an address many people share, so the severity stays low", topUASlots)
+		}
+		return verdict{fire: true, sev: sev, count: rt.hot, reason: reason}, true
 	},
 }
+
+// The crawl severity steps (see ruleAggressiveCrawl's eval).
+const (
+	crawlSustained = 10 * time.Minute
+	crawlLong      = time.Hour
+	crawlLongPages = 10_000
+)
 
 var ruleBruteForce = rule{
 	id: "brute-force", cat: evidence.BruteForce, sev: evidence.High, kind: kindBehaviour,
@@ -110,9 +139,16 @@ var ruleBruteForce = rule{
 	// The patterns mark login endpoints; detect keeps the mark only for a
 	// failed login.
 	patterns: func() []pattern {
-		return pats(fPath, anywhere, false,
+		return append(pats(fPath, anywhere, false,
 			"login", "signin", "sign-in", "sign_in", "logon", "xmlrpc.php", "/auth", "/session", "/oauth/token",
-			"/wp-admin", "/user/password", "/api/token", "/j_security_check", "/administrator/index.php")
+			"/wp-admin", "/user/password", "/api/token", "/j_security_check", "/administrator/index.php",
+			// Products whose login endpoints name no "login": SOGo, OAuth2
+			// and OpenID Connect token endpoints (Keycloak, IdentityServer,
+			// Vaultwarden), Spring Security, Authelia, Proxmox.
+			"/sogo/connect", "/connect/token", "/oauth2/token", "/j_spring_security_check",
+			"/api/firstfactor", "/access/ticket"),
+			// Roundcube posts its login to /?_task=login.
+			pats(fQuery, anywhere, false, "_task=login")...)
 	},
 	// A successful sign-in is the most ordinary request there is and must
 	// not cost rich state.

@@ -21,6 +21,7 @@ type actorState struct {
 	status      [3]statusCount
 	moreStatus  map[int]int64
 	paths       distinctSet
+	refused     uint32 // 401/403 answers, saturating (auth-flood)
 	rate        *rate
 	rich        *richState
 }
@@ -162,6 +163,11 @@ type richState struct {
 	successSizes []int64  // distinct sizes of those answers, up to 4
 	claimedUA    string   // allowlisted UA the actor claimed, for reasons
 	probeSet     []string // normalised attack paths, for campaigns
+	// Evidence of the access-behaviour rules (rules_access.go), allocated
+	// by their record hooks.
+	auth    *authState
+	methods *methodState
+	enum    *enumState
 }
 
 func (rs *richState) rule(id ruleID) *ruleState {
@@ -181,12 +187,21 @@ type rate struct {
 		n    int32
 	}
 	max int64
+	// The sustained activity: page requests made while the minute before
+	// them held at least the threshold (the minute's earlier requests
+	// included when it first does), the 10-second slots they fell in, and
+	// when the first and last of them came.
+	hot               int64
+	hotSlots          int32
+	lastHot           int64 // slot
+	hotFirst, hotLast int64
 }
 
 const rateSlot = int64(10 * time.Second)
 
-// add counts a request and returns the count of the minute ending at its slot.
-func (r *rate) add(t int64) int64 {
+// add counts a request and returns the count of the minute ending at its
+// slot; threshold is the count that makes the minute part of a burst.
+func (r *rate) add(t, threshold int64) int64 {
 	s := t / rateSlot
 	c := &r.slots[uint64(s)%uint64(len(r.slots))]
 	switch {
@@ -206,6 +221,22 @@ func (r *rate) add(t int64) int64 {
 		}
 	}
 	r.max = max(r.max, sum)
+	if sum >= threshold {
+		if r.hot == 0 || t < r.hotFirst {
+			r.hotFirst = t
+		}
+		switch {
+		case r.hot == 0 || s > r.lastHot+6:
+			r.hot += sum // a new burst: the minute's requests so far
+		default:
+			r.hot++
+		}
+		r.hotLast = max(r.hotLast, t)
+		if s > r.lastHot {
+			r.hotSlots++
+			r.lastHot = s
+		}
+	}
 	return sum
 }
 
@@ -389,6 +420,7 @@ func (t *topK) list() []evidence.Count {
 type window struct {
 	length   int64 // ns
 	distinct bool  // count distinct hashes instead of events
+	same     bool  // count the events of the most frequent hash instead
 	ts       []int64
 	hs       []uint64
 	best     int
@@ -439,16 +471,16 @@ func (w *window) order() []int {
 func (w *window) evaluate() (int, int64) {
 	idx := w.order()
 	var seen map[uint64]int
-	if w.distinct {
+	if w.distinct || w.same {
 		seen = make(map[uint64]int)
 	}
 	lo := 0
 	for hi, i := range idx {
-		if w.distinct {
+		if seen != nil {
 			seen[w.hs[i]]++
 		}
 		for w.ts[i]-w.ts[idx[lo]] > w.length {
-			if w.distinct {
+			if seen != nil {
 				h := w.hs[idx[lo]]
 				if seen[h]--; seen[h] == 0 {
 					delete(seen, h)
@@ -457,8 +489,11 @@ func (w *window) evaluate() (int, int64) {
 			lo++
 		}
 		n := hi - lo + 1
-		if w.distinct {
+		switch {
+		case w.distinct:
 			n = len(seen)
+		case w.same:
+			n = seen[w.hs[i]] // only this hash's count grew
 		}
 		if n > w.best {
 			w.best, w.bestAt = n, w.ts[idx[lo]]

@@ -107,8 +107,13 @@ func spanString(d time.Duration) string {
 		return fmt.Sprintf("%.1f days", d.Hours()/24)
 	case d >= 2*time.Hour:
 		return fmt.Sprintf("%.1f hours", d.Hours())
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%d seconds", int(d.Seconds()))
 	}
-	return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	if m := int(d.Minutes()); m != 1 {
+		return fmt.Sprintf("%d minutes", m)
+	}
+	return "1 minute"
 }
 
 // promoteStuffing gives every member of a credential-stuffing campaign a
