@@ -145,7 +145,7 @@ var ruleBruteForce = rule{
 			// Products whose login endpoints name no "login": SOGo, OAuth2
 			// and OpenID Connect token endpoints (Keycloak, IdentityServer,
 			// Vaultwarden), Spring Security, Authelia, Proxmox.
-			"/sogo/connect", "/connect/token", "/oauth2/token", "/j_spring_security_check",
+			"/sogo/connect", "/connect/token", "openid-connect/token", "/oauth2/token", "/j_spring_security_check",
 			"/api/firstfactor", "/access/ticket"),
 			// Roundcube posts its login to /?_task=login.
 			pats(fQuery, anywhere, false, "_task=login")...)

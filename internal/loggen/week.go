@@ -17,11 +17,13 @@ import (
 // uses an ordinary address, so a test can tell them apart by address.
 
 // WeekTruth is what the week scenario planted: the actor a report must name
-// (an address, an IPv6 /64, or for the rotating scans their covering
-// prefix) and the category it must carry.
+// (an address or an IPv6 /64) and the category it must carry. For a
+// rotating scan, Actor is the block the report's prefix must stay within
+// (the /48 or /24) and Members are the addresses that prefix must hold.
 type WeekTruth struct {
 	Actor    string
 	Category string
+	Members  []string
 }
 
 // Addresses the week scenario's attackers and traps use. The stuffing
@@ -74,23 +76,30 @@ func weekRotation4(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{weekRotation4Net[0], weekRotation4Net[1], weekRotation4Net[2], byte(130 + i)})
 }
 
-// WeekTruths lists what the week scenario planted in format (ALB logs carry
-// no Referer, which none of these attacks needs).
-func WeekTruths(format string) []WeekTruth {
+// WeekTruths lists what the week scenario planted, in every format (none of
+// these attacks needs a Referer, which ALB logs do not carry).
+func WeekTruths() []WeekTruth {
 	out := []WeekTruth{
-		{weekBasicAuth.String(), "brute-force"},
-		{actorString(weekOpenHAB), "brute-force"},
-		{weekSOGo.String(), "brute-force"},
-		{weekEnumerator.String(), "enumeration"},
-		{weekEnumQuery.String(), "enumeration"},
-		{weekMethodProbe.String(), "method-probing"},
-		{weekDAVWriter.String(), "method-probing"},
-		{weekScraper.String(), "aggressive-crawl"},
-		{"2001:db8:beef::/48", "http-probing"},
-		{"192.0.2.128/28", "http-probing"},
+		{Actor: weekBasicAuth.String(), Category: "brute-force"},
+		{Actor: actorString(weekOpenHAB), Category: "brute-force"},
+		{Actor: weekSOGo.String(), Category: "brute-force"},
+		{Actor: weekEnumerator.String(), Category: "enumeration"},
+		{Actor: weekEnumQuery.String(), Category: "enumeration"},
+		{Actor: weekMethodProbe.String(), Category: "method-probing"},
+		{Actor: weekDAVWriter.String(), Category: "method-probing"},
+		{Actor: weekScraper.String(), Category: "aggressive-crawl"},
 	}
+	r6 := WeekTruth{Actor: "2001:db8:beef::/48", Category: "http-probing"}
+	for i := range weekRotation6Count {
+		r6.Members = append(r6.Members, weekRotation6(i).String())
+	}
+	r4 := WeekTruth{Actor: "192.0.2.0/24", Category: "http-probing"}
+	for i := range weekRotation4Count {
+		r4.Members = append(r4.Members, weekRotation4(i).String())
+	}
+	out = append(out, r6, r4)
 	for i := range weekStuffingMembers {
-		out = append(out, WeekTruth{actorString(weekStuffingMember(i)), "credential-stuffing"})
+		out = append(out, WeekTruth{Actor: actorString(weekStuffingMember(i)), Category: "credential-stuffing"})
 	}
 	return out
 }

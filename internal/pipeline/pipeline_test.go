@@ -150,7 +150,9 @@ func TestLocalAndStagedRunsAgree(t *testing.T) {
 	}
 }
 
-func TestParsePartitionsByActor(t *testing.T) {
+// Parse keeps each block (IPv4 /24, IPv6 /48) in one chunk, so a scan
+// rotating through neighbouring addresses reaches one engine whole.
+func TestParsePartitionsByBlock(t *testing.T) {
 	path, _ := testLog(t, 500)
 	ctx := context.Background()
 	st := newStages(t)
@@ -177,9 +179,9 @@ func TestParsePartitionsByActor(t *testing.T) {
 		}
 		err = readChunk(ctx, rc, func(r *record.Record) {
 			rows++
-			a := record.Actor(r.Client)
+			a := record.Block(r.Client)
 			if prev, ok := seen[a]; ok && prev != c.Index {
-				t.Errorf("actor %s in chunks %d and %d", a, prev, c.Index)
+				t.Errorf("block %s in chunks %d and %d", a, prev, c.Index)
 			}
 			seen[a] = c.Index
 		})
