@@ -77,9 +77,19 @@
 //
 // Weak actors have rule matches below the thresholds. Campaigns groups
 // actors of a whole run that share an unusual user agent or exactly the same
-// probe set; PromoteCampaigns then turns the weak members of a campaign into
-// suspicious actors with a "campaign" hit whose reason names the campaign.
-// Aggregate is expected to call both, in that order.
+// probe set, or that did nothing but fail to log in on one endpoint (at
+// least MinStuffingActors of them: credential stuffing, stuffing.go);
+// PromoteCampaigns then turns the weak members of a campaign into
+// suspicious actors with a hit whose reason names the campaign (every
+// credential-stuffing member gets the campaign's severity). Aggregate is
+// expected to call both, in that order. Both work on evidence, not rows,
+// because the chunks split the clients.
+//
+// Address rotation is judged on rows, per chunk: Parse keeps each IPv4 /24
+// and IPv6 /48 in one chunk, and Result merges the addresses of a scan that
+// rotates through one of them into a single actor, their smallest covering
+// prefix, with an "address-rotation" hit (rotation.go says what makes
+// addresses coordinated and why unrelated neighbours do not qualify).
 //
 // Memory grows with distinct actors, not rows: an actor that matches nothing
 // costs about 200 bytes (counters, three status codes, a distinct-path

@@ -181,6 +181,23 @@ const MaxMembers = 64
 // Suspicious reports whether any rule fired for the actor.
 func (a *Actor) Suspicious() bool { return len(a.Hits) > 0 }
 
+// CampaignRules are the rule ids of hits that say only that an actor belongs
+// to a campaign ("campaign": a shared user agent or probe set;
+// "credential-stuffing": a login-failure campaign).
+var CampaignRules = []string{"campaign", "credential-stuffing"}
+
+// OnlyCampaign reports whether every hit of a suspicious actor is a campaign
+// membership: its own evidence stayed below every threshold, so on its own a
+// verdict about it is weak, however severe the campaign.
+func (a *Actor) OnlyCampaign() bool {
+	for _, h := range a.Hits {
+		if !slices.Contains(CampaignRules, h.Rule) {
+			return false
+		}
+	}
+	return len(a.Hits) > 0
+}
+
 // Campaign is a pattern shared by several actors: the same unusual user agent,
 // the same set of probed paths, or failed logins on one endpoint from many
 // addresses that do nothing else.
