@@ -30,9 +30,9 @@ const (
 	rScannerUA
 	rProbing
 	rCrawl
+	rStuffing
 	rBrute
 	rAuthFlood
-	rStuffing
 	rEnumeration
 	rMethodProbing
 	rBadRequest
@@ -60,11 +60,12 @@ var rules = [numRules]*rule{
 	rScannerUA:    &ruleScannerUA,
 	rProbing:      &ruleHTTPProbing,
 	rCrawl:        &ruleAggressiveCrawl,
-	rBrute:        &ruleBruteForce,
-	// After brute-force, whose login-endpoint matches auth-flood leaves to
-	// it and whose failed logins credential-stuffing reads.
+	// Before brute-force, whose detect hook keeps the login-endpoint match
+	// for failed logins only: credential-stuffing counts every login POST.
+	rStuffing: &ruleStuffing,
+	rBrute:    &ruleBruteForce,
+	// After brute-force, whose login-endpoint matches auth-flood leaves to it.
 	rAuthFlood:     &ruleAuthFlood,
-	rStuffing:      &ruleStuffing,
 	rEnumeration:   &ruleEnumeration,
 	rMethodProbing: &ruleMethodProbing,
 	rBadRequest:    &ruleBadRequest,

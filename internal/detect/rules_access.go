@@ -96,25 +96,41 @@ func failedRequests(st *actorState) int64 {
 
 var ruleStuffing = rule{
 	id: KindStuffing, cat: evidence.CredentialStuffing, sev: evidence.Low, kind: kindBehaviour,
-	what: "failed login",
+	what: "login POST",
 	doc: func(*Config) string {
-		return fmt.Sprintf("a client whose every request is a failed login is kept as a weak match; >= %d of them on one login endpoint make a campaign (high) whose members are all reported",
+		return fmt.Sprintf("a client whose every request is a POST to a login endpoint (whatever the answer: a form login may fail with 200 or 302) is kept as a weak match; >= %d of them on one endpoint make a campaign (high) whose members are all reported",
 			MinStuffingActors)
 	},
+	// Counted while every request of the actor is a login POST. Evidence is
+	// kept from the second such POST (a failed one is brute-force's from
+	// the first): a person loads the page first, and an app that signs in
+	// once and goes on with its calls costs nothing.
+	detect: func(q *request, f *found) {
+		if !q.found[rBrute].hit || q.pathAllowed || !strings.EqualFold(q.r.Method, "POST") {
+			return
+		}
+		if q.st.loginPosts < 1<<31 {
+			q.st.loginPosts++
+		}
+		if n := int64(q.st.loginPosts); n == q.st.requests && n >= 2 {
+			*f = found{hit: true}
+		}
+	},
 	ownState: true,
-	// No hook of its own: brute-force counts the failed logins.
 	eval: func(j *judge) (verdict, bool) {
-		w := &j.rs.brute
-		if w.total == 0 || w.total != j.st.requests || j.rs.claimedUA != "" {
+		n := int64(j.st.loginPosts)
+		if n == 0 || n != j.st.requests || j.rs.claimedUA != "" {
 			return verdict{}, false
 		}
 		var samples []evidence.Sample
-		if r := j.rs.rules[rBrute]; r != nil {
-			samples = r.samples
+		for _, id := range []ruleID{rBrute, rStuffing} {
+			if r := j.rs.rules[id]; r != nil && len(r.samples) > len(samples) {
+				samples = r.samples
+			}
 		}
-		return verdict{count: w.total, samples: samples,
-			reason: fmt.Sprintf("%d failed login%s and no other request (no page, asset or API call) from %s to %s: alone, a person's typo; many addresses doing only this are a credential-stuffing campaign",
-				w.total, plural(int(w.total)), time.Unix(0, j.st.first).UTC().Format(time.RFC3339), time.Unix(0, j.st.last).UTC().Format(time.RFC3339)),
+		return verdict{count: n, samples: samples,
+			reason: fmt.Sprintf("%d login POST%s (%d failed: 401/403/429 or 4xx) and no other request (no page, asset or API call) from %s to %s: alone, a person's typo; many addresses doing only this are a credential-stuffing campaign",
+				n, plural(int(n)), j.rs.brute.total, time.Unix(0, j.st.first).UTC().Format(time.RFC3339), time.Unix(0, j.st.last).UTC().Format(time.RFC3339)),
 		}, true
 	},
 }
@@ -315,9 +331,15 @@ var ruleMethodProbing = rule{
 			rs.methods = ms
 		}
 		s := q.r.Status
-		ok := s >= 200 && s < 300
 		write := isWriteMethod(f.marker)
-		if f.strong || f.marker == "OPTIONS *" || (s >= 400 && s != 401 && s != 407) {
+		// A write succeeded when the server says it created (201) or took
+		// it without a body (204, or 200 with none); a 200 with a body is
+		// as likely a catch-all page answering any method.
+		ok := s == 201 || s == 204 || (s == 200 && q.r.Bytes <= 0)
+		// A WebDAV server answers PROPFIND and SEARCH with 207; anything
+		// else that is not a refusal is a site that does not speak WebDAV.
+		davMiss := (f.marker == "PROPFIND" || f.marker == "PROPPATCH" || f.marker == "SEARCH") && s != 207 && s != 401 && s != 407
+		if f.strong || f.marker == "OPTIONS *" || davMiss || (s >= 400 && s != 401 && s != 407) {
 			h := maphash.String(q.seed, q.npath) ^ maphash.String(q.seed, f.marker)
 			if len(ms.probes) < maxRuleHashes && !slices.Contains(ms.probes, h) {
 				ms.probes = append(ms.probes, h)

@@ -83,6 +83,9 @@ func TestAccessRules(t *testing.T) {
 		{"only failed logins", times(attacker, 3, 20*time.Hour, "POST", browser, fixed("/api/login"), always(401)), KindStuffing, "weak", 0, "no other request"},
 		{"a person loads the page first", append([]req{{ip: attacker, target: "/login", status: 200, bytes: 1200, ua: browser}},
 			times(attacker, 2, time.Minute, "POST", browser, fixed("/api/login"), always(401))...), KindStuffing, "none", 0, ""},
+		{"form logins answered 200, nothing else", times(attacker, 2, 30*time.Hour, "POST", browser, fixed("/login"), always(200)), KindStuffing, "weak", 0, "2 login POSTs (0 failed"},
+		{"an app signs in once and goes on", append(times(attacker, 1, time.Second, "POST", "AcmeApp/5.1", fixed("/api/login"), always(200)),
+			times(attacker, 5, time.Second, "GET", "AcmeApp/5.1", fixed("/api/feed"), always(200))...), KindStuffing, "none", 0, ""},
 		{"a monitor checking its login", times(attacker, 3, time.Hour, "POST", "Pingdom.com_bot_version_1.4", fixed("/api/login"), always(401)), KindStuffing, "none", 0, ""},
 
 		// enumeration
@@ -111,6 +114,11 @@ func TestAccessRules(t *testing.T) {
 		{"methods a scanner tries", nikto, "method-probing", "hit", evidence.Medium, "PROPFIND"},
 		{"TRACE fires on one", []req{{ip: attacker, method: "TRACE", target: "/", status: 405}}, "method-probing", "hit", evidence.Medium, ""},
 		{"a WebDAV test that could write", davWriter, "method-probing", "hit", evidence.High, "written"},
+		{"a catch-all page answering any method", []req{
+			{ip: attacker, method: "PROPFIND", target: "/", status: 200, bytes: 1184},
+			{ip: attacker, at: time.Second, method: "PUT", target: "/test.txt", status: 200, bytes: 1184},
+			{ip: attacker, at: 2 * time.Second, method: "PROPFIND", target: "/webdav/", status: 200, bytes: 1184},
+		}, "method-probing", "hit", evidence.Medium, "PROPFIND"},
 		{"one refused PROPFIND is weak", []req{{ip: attacker, method: "PROPFIND", target: "/", status: 405}}, "method-probing", "weak", 0, ""},
 		{"a REST client and CORS preflights", rest, "method-probing", "none", 0, ""},
 		{"a sync client writing with its credentials", davPairs(20), "method-probing", "none", 0, ""},

@@ -22,6 +22,7 @@ type actorState struct {
 	moreStatus  map[int]int64
 	paths       distinctSet
 	refused     uint32 // 401/403 answers, saturating (auth-flood)
+	loginPosts  uint32 // POSTs to login endpoints, saturating (credential-stuffing)
 	rate        *rate
 	rich        *richState
 }
