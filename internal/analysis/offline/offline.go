@@ -133,7 +133,9 @@ func Verdict(a *evidence.Actor) analysis.Verdict {
 	if slices.Contains(v.Categories, evidence.ScannerUA) {
 		c += 0.05
 	}
-	if len(a.Hits) == 0 {
+	if len(a.Hits) == 0 || a.OnlyCampaign() {
+		// Reported for the company it keeps: alone, its evidence stayed
+		// below every threshold (one of many credential-stuffing addresses).
 		c = 0.3
 	}
 	v.Confidence = math.Round(min(c, 0.97)*100) / 100
@@ -262,6 +264,12 @@ func clause(h *evidence.Hit) string {
 			target = " on " + ex[0]
 		}
 		return "failed to log in " + plural(n, "time", "times") + target
+	case evidence.CredentialStuffing:
+		return "posted " + plural(n, "login", "logins") + " and nothing else, one of many addresses doing the same (credential stuffing)"
+	case evidence.Enumeration:
+		return "walked record ids in " + plural(n, "request", "requests") + suchAs(h)
+	case evidence.MethodProbing:
+		return "tried WebDAV or unusual methods in " + plural(n, "request", "requests") + suchAs(h)
 	case evidence.WordPressScan:
 		return "scanned for WordPress in " + plural(n, "request", "requests") + suchAs(h)
 	case evidence.AdminProbing:

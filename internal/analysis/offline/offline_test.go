@@ -242,3 +242,20 @@ func TestOfflineRecommendCampaignUA(t *testing.T) {
 		t.Error("low-severity campaign got a blocking rule")
 	}
 }
+
+// A member reported only for its campaign keeps the campaign's severity but
+// a low confidence: its own evidence stayed below every threshold.
+func TestCampaignMemberConfidence(t *testing.T) {
+	member := evidence.Actor{Actor: "198.51.100.7", Requests: 2, Severity: evidence.High,
+		Categories: []evidence.Category{evidence.CredentialStuffing},
+		Hits: []evidence.Hit{{Rule: "credential-stuffing", Category: evidence.CredentialStuffing, Severity: evidence.High, Count: 2}}}
+	own := member
+	own.Hits = append([]evidence.Hit{{Rule: "brute-force", Category: evidence.BruteForce, Severity: evidence.High, Count: 40}}, member.Hits...)
+	m, o := Verdict(&member), Verdict(&own)
+	if m.Severity != evidence.High || m.Confidence > 0.3 {
+		t.Errorf("member alone: severity %s confidence %.2f, want high and at most 0.3", m.Severity, m.Confidence)
+	}
+	if o.Confidence <= m.Confidence {
+		t.Errorf("member with its own brute force: confidence %.2f, want above %.2f", o.Confidence, m.Confidence)
+	}
+}
