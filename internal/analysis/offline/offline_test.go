@@ -248,7 +248,7 @@ func TestOfflineRecommendCampaignUA(t *testing.T) {
 func TestCampaignMemberConfidence(t *testing.T) {
 	member := evidence.Actor{Actor: "198.51.100.7", Requests: 2, Severity: evidence.High,
 		Categories: []evidence.Category{evidence.CredentialStuffing},
-		Hits: []evidence.Hit{{Rule: "credential-stuffing", Category: evidence.CredentialStuffing, Severity: evidence.High, Count: 2}}}
+		Hits:       []evidence.Hit{{Rule: "credential-stuffing", Category: evidence.CredentialStuffing, Severity: evidence.High, Count: 2}}}
 	own := member
 	own.Hits = append([]evidence.Hit{{Rule: "brute-force", Category: evidence.BruteForce, Severity: evidence.High, Count: 40}}, member.Hits...)
 	m, o := Verdict(&member), Verdict(&own)
