@@ -21,8 +21,9 @@ import (
 // Addresses are coordinated when all of these hold, and none is a judgement
 // on one address alone:
 //
-//   - they share a block (record.Block: the /24 or /48) and one user agent,
-//     each sending only that one;
+//   - they share a block (record.Block: the /24 or /48) and a user agent,
+//     each sending only one, the same but for version numbers (scanners
+//     that rotate addresses often pick a browser version at random too);
 //   - each mostly fails (at least two thirds of its answers 4xx, 5xx or
 //     none) on probed paths (failing non-static paths, or paths of the
 //     presence rules), and none claims an allowlisted crawler or monitor;
@@ -67,7 +68,7 @@ func (e *Engine) rotations() []rotation {
 	groups := map[rotationKey][]rotationMember{}
 	for key, st := range e.actors {
 		if m, ua, ok := rotationCandidate(key, st); ok {
-			k := rotationKey{record.Block(key.Addr()), ua}
+			k := rotationKey{record.Block(key.Addr()), uaFamily(ua)}
 			groups[k] = append(groups[k], m)
 		}
 	}
@@ -108,6 +109,22 @@ func cmpInt64(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// uaFamily is a user agent with its version numbers blanked.
+func uaFamily(ua string) string {
+	b := make([]byte, 0, len(ua))
+	for i := 0; i < len(ua); i++ {
+		c := ua[i]
+		if c >= '0' && c <= '9' {
+			if len(b) == 0 || b[len(b)-1] != '#' {
+				b = append(b, '#')
+			}
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // rotationCandidate reports whether an actor looks like one address of a
@@ -197,8 +214,8 @@ func (e *Engine) rotation(k rotationKey, ms []rotationMember) (rotation, bool) {
 	}
 	r.hit = evidence.Hit{
 		Rule: "address-rotation", Category: evidence.HTTPProbing, Severity: evidence.Medium, Count: probes,
-		Reason: fmt.Sprintf("%d addresses of %s (each %s) with the same user agent %q asked %d distinct paths between %s and %s, mostly failing, each address a different part of the list (at most %d paths each): one scanner rotating its address (threshold %d addresses, %d paths)",
-			len(ms), r.prefix, each, truncate(k.ua, 80), len(union),
+		Reason: fmt.Sprintf("%d addresses of %s (each %s) with the same user agent but for version numbers (%q) asked %d distinct paths between %s and %s, mostly failing, each address a different part of the list (at most %d paths each): one scanner rotating its address (threshold %d addresses, %d paths)",
+			len(ms), r.prefix, each, truncate(ms[0].st.rich.topUAs.slots[0].Value, 80), len(union),
 			time.Unix(0, r.st.first).UTC().Format(time.RFC3339), time.Unix(0, r.st.last).UTC().Format(time.RFC3339),
 			most, minRotation, e.cfg.ProbingDistinctPaths),
 		Samples: samples,

@@ -70,12 +70,17 @@ func TestRotation(t *testing.T) {
 	for i := len(apart) / 2; i < len(apart); i++ {
 		apart[i].at += 24 * time.Hour
 	}
+	versions := rotate(v4("192.0.2", 64, 10), 2, 15*time.Second, "")
+	for i := range versions {
+		versions[i].ua = fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/%d.0.%d.0 Safari/537.36", 110+i/2%20, 4000+i/2*37)
+	}
 	tests := []struct {
 		name    string
 		reqs    []req
 		prefix  string // the merged actor, "" for none
 		members int
 	}{
+		{"a random browser version per address", versions, "192.0.2.64/28", 10},
 		{"IPv6 /64s of one /48", rotate(v6(24), 3, 20*time.Second, scanner), "2001:db8:beef:100::/59", 24},
 		{"neighbouring IPv4 addresses", rotate(v4("192.0.2", 130, 12), 2, 15*time.Second, scanner), "192.0.2.128/28", 12},
 		{"each address asks once", rotate(v4("192.0.2", 1, 30), 1, 5*time.Second, scanner), "192.0.2.0/27", 30},

@@ -178,12 +178,21 @@ func TestCrawlVolume(t *testing.T) {
 		}
 		return out
 	}
+	var headless []req
+	for i := range 1200 {
+		at := time.Duration(i) * 700 * time.Millisecond
+		headless = append(headless, req{ip: attacker, at: at, target: fmt.Sprintf("/products/item-%d", i), status: 200, bytes: 4000, ua: browser})
+		for k, a := range []string{"/app.js", "/app.css", "/logo.svg", "/api/cart"} {
+			headless = append(headless, req{ip: attacker, at: at + time.Duration(k+1)*50*time.Millisecond, target: a, status: 200, bytes: 900, ua: browser})
+		}
+	}
 	tests := []struct {
 		name     string
 		reqs     []req
 		sev      evidence.Severity
 		minCount int64
 	}{
+		{"a headless browser with each page's assets", headless, evidence.Medium, 5700},
 		{"a one-minute burst", pages(attacker, 90, 500*time.Millisecond, browser), evidence.Low, 80},
 		{"a quarter of an hour at two a second", pages(attacker, 1800, 500*time.Millisecond, browser), evidence.Medium, 1700},
 		{"over an hour at three a second", pages(attacker, 14000, 330*time.Millisecond, browser), evidence.High, 13900},

@@ -66,7 +66,7 @@ var ruleAggressiveCrawl = rule{
 	what:   "request",
 	config: []string{"crawl_requests_per_minute"},
 	doc: func(c *Config) string {
-		return fmt.Sprintf(">= %d page requests (not assets, not API calls) within 1m; counts every page request made at that rate; medium when sustained for %s, high for %s and %d pages (not for addresses with %d or more user agents, shared by many people)",
+		return fmt.Sprintf(">= %d page requests (not assets, not API calls) within 1m; counts every request made while pages come at that rate; medium when sustained for %s, high for %s and %d pages (not for addresses with %d or more user agents, shared by many people)",
 			c.CrawlRequestsPerMinute, crawlSustained, crawlLong, crawlLongPages, topUASlots)
 	},
 	// Crawling counts page requests: not assets a browser fetches in bulk,
@@ -74,7 +74,15 @@ var ruleAggressiveCrawl = rule{
 	// tracked from an actor's rateAfter-th request on, so one-off visitors
 	// never pay for it.
 	detect: func(q *request, f *found) {
-		if q.static || q.pathAllowed || q.ua.allowedAs != "" || q.r.Malformed || apiLike(q.npath) || q.st.requests < rateAfter {
+		if q.pathAllowed || q.ua.allowedAs != "" || q.r.Malformed || q.st.requests < rateAfter {
+			return
+		}
+		if q.static || apiLike(q.npath) {
+			// Not a page, but part of the activity while pages come at
+			// the rate (a headless browser loads each page's assets).
+			if q.st.rate != nil {
+				q.st.rate.during(q.t)
+			}
 			return
 		}
 		if q.st.rate == nil {
@@ -111,13 +119,13 @@ var ruleAggressiveCrawl = rule{
 		case at >= crawlSustained:
 			sev = evidence.Medium
 		}
-		reason := fmt.Sprintf("%d page requests (not assets or API calls) made at %d or more a minute of log time (threshold %d per minute), for about %s at that rate between %s and %s (peak %d in one minute; %d requests in all)",
-			rt.hot, j.cfg.CrawlRequestsPerMinute, j.cfg.CrawlRequestsPerMinute, spanString(at), time.Unix(0, rt.hotFirst).UTC().Format(time.RFC3339),
+		reason := fmt.Sprintf("%d requests while pages came at %d or more a minute of log time (threshold %d per minute; %d page requests, the rest assets and API calls), for about %s at that rate between %s and %s (peak %d pages in one minute; %d requests in all)",
+			rt.hot+rt.hotOther, j.cfg.CrawlRequestsPerMinute, j.cfg.CrawlRequestsPerMinute, rt.hot, spanString(at), time.Unix(0, rt.hotFirst).UTC().Format(time.RFC3339),
 			time.Unix(0, rt.hotLast).UTC().Format(time.RFC3339), rt.max, j.st.requests)
 		if shared {
 			reason += fmt.Sprintf("; %d or more user agents, likely an address many people share, so the severity stays low", topUASlots)
 		}
-		return verdict{fire: true, sev: sev, count: rt.hot, reason: reason}, true
+		return verdict{fire: true, sev: sev, count: rt.hot + rt.hotOther, reason: reason}, true
 	},
 }
 

@@ -193,12 +193,21 @@ type rate struct {
 	// included when it first does), the 10-second slots they fell in, and
 	// when the first and last of them came.
 	hot               int64
+	hotOther          int64 // assets and API calls made during those minutes
 	hotSlots          int32
 	lastHot           int64 // slot
 	hotFirst, hotLast int64
 }
 
 const rateSlot = int64(10 * time.Second)
+
+// during counts a request that is not a page if it comes within a minute
+// after a page request made at the burst rate.
+func (r *rate) during(t int64) {
+	if r.hot > 0 && t >= r.hotFirst && t/rateSlot <= r.lastHot+6 {
+		r.hotOther++
+	}
+}
 
 // add counts a request and returns the count of the minute ending at its
 // slot; threshold is the count that makes the minute part of a burst.
