@@ -30,7 +30,7 @@
 //	aggressive-crawl  >= 60 page requests (not assets, not API calls) within 1m; counts every request made while pages come at that rate; medium when sustained for 10m0s, high for 1h0m0s and 10000 pages (not for addresses with 4 or more user agents, shared by many people)
 //	credential-stuffing a client whose every request is a POST to a login endpoint (whatever the answer: a form login may fail with 200 or 302) is kept as a weak match; >= 20 of them on one endpoint make a campaign (high) whose members are all reported
 //	brute-force       >= 10 failed logins (401/403/429, failed POST on a login endpoint) within 10m
-//	auth-flood        >= 20 401/403 answers on one path within 1m (any protected path: basic auth, a REST API; login endpoints are brute-force's), and more refusals than successful answers
+//	auth-flood        >= 20 401/403 answers on one path within 1m, or 6 within 10s (any protected path: basic auth, a REST API; login endpoints are brute-force's), and more refusals than successful answers
 //	enumeration       >= 50 distinct record ids (numbers, UUIDs, long hex, in the path or a query parameter) on one route within 10m, at least half answered 401/403/404/410; high when 10 or more were answered 2xx
 //	method-probing    TRACE, TRACK or DEBUG on 1; otherwise >= 2 distinct refused requests with WebDAV methods (PROPFIND, MKCOL, MOVE...), OPTIONS * or PUT/DELETE of a file outside API routes (401 challenges and CORS preflights do not count); high when a write (PUT, DELETE, MOVE, COPY, MKCOL) succeeded for a client that also probed and whose other requests mostly failed
 //	bad-request       binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= 3

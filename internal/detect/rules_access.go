@@ -19,8 +19,8 @@ var ruleAuthFlood = rule{
 	what:   "refused request",
 	config: []string{"auth_flood_failures", "auth_flood_window"},
 	doc: func(c *Config) string {
-		return fmt.Sprintf(">= %d 401/403 answers on one path within %s (any protected path: basic auth, a REST API; login endpoints are brute-force's), and more refusals than successful answers",
-			c.AuthFloodFailures, durationString(c.AuthFloodWindow))
+		return fmt.Sprintf(">= %d 401/403 answers on one path within %s, or %d within %s (any protected path: basic auth, a REST API; login endpoints are brute-force's), and more refusals than successful answers",
+			c.AuthFloodFailures, durationString(c.AuthFloodWindow), authBurst, durationString(Duration(authBurstWindow)))
 	},
 	// Counted from an actor's third refusal, so that a visitor whose app
 	// checks a session now and then (401 on /api/me) costs no evidence; the
@@ -57,10 +57,18 @@ var ruleAuthFlood = rule{
 			return verdict{}, false
 		}
 		n, at := a.w.evaluate()
+		burst := a.w
+		burst.length, burst.best = int64(authBurstWindow), 0
+		b, bAt := burst.evaluate()
 		th := j.cfg.AuthFloodFailures
 		reason := fmt.Sprintf("%d 401/403 answers on one path within %s of log time from %s, e.g. %s (threshold %d; %d refusals in all)",
 			n, durationString(j.cfg.AuthFloodWindow), time.Unix(0, at).UTC().Format(time.RFC3339), j.example, th, a.w.total)
 		fire := n >= th
+		if b >= authBurst {
+			fire = true
+			reason += fmt.Sprintf("; %d of them within %s from %s (a burst of %d fires on its own)", b, durationString(Duration(authBurstWindow)),
+				time.Unix(0, bAt).UTC().Format(time.RFC3339), authBurst)
+		}
 		// Challenge-response clients (Digest, NTLM, WebDAV) are refused
 		// once before each request they then make with credentials, and the
 		// people behind a shared address mostly browse: in both, the
@@ -69,9 +77,18 @@ var ruleAuthFlood = rule{
 			fire = false
 			reason += fmt.Sprintf("; but %d answers were 2xx/3xx, as many as the refusals: a challenge-response client or an address many people share", ok)
 		}
-		return verdict{fire: fire, count: a.w.total, reason: reason}, n*2 >= th
+		return verdict{fire: fire, count: a.w.total, reason: reason}, n*2 >= th || fire
 	},
 }
+
+// A burst of authBurst refusals of one path within authBurstWindow is a
+// tool, whatever the rate after it: faster than a person retypes a password
+// and than any retry schedule. It is the capacity of CrowdSec's generic
+// 401 scenario (LePresidente/http-generic-401-bf: 5, leaking one per 10s).
+const (
+	authBurst       = 6
+	authBurstWindow = 10 * time.Second
+)
 
 // authState is auth-flood's evidence: refusals by path.
 type authState struct {

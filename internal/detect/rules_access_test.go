@@ -71,6 +71,8 @@ func TestAccessRules(t *testing.T) {
 		{"basic-auth flood on a dashboard", times(attacker, 60, time.Second, "GET", browser, fixed("/dashboard/"), always(401)), "auth-flood", "hit", evidence.High, "threshold 20"},
 		{"REST API flood", times(attacker, 25, 2*time.Second, "GET", "python-requests/2.31", fixed("/rest/items"), always(401)), "auth-flood", "hit", 0, ""},
 		{"expired saved password, every 3 minutes for 5 hours", times(attacker, 100, 3*time.Minute, "GET", app, fixed("/rest/items"), always(401)), "auth-flood", "none", 0, ""},
+		{"six POSTs refused in a second (CrowdSec's generic 401 test)", times(attacker, 6, 100*time.Millisecond, "POST", browser, fixed("/client"), always(401)), "auth-flood", "hit", evidence.High, "burst of 6"},
+		{"an app retrying three times at once", times(attacker, 3, 200*time.Millisecond, "GET", app, fixed("/rest/items"), always(401)), "auth-flood", "none", 0, ""},
 		{"a poller every 5 seconds stays below", times(attacker, 200, 5*time.Second, "GET", app, fixed("/rest/events"), always(401)), "auth-flood", "weak", 0, ""},
 		{"WebDAV challenge-response", davPairs(40), "auth-flood", "weak", 0, "challenge-response"},
 		{"refusals spread over distinct paths", times(attacker, 40, time.Second, "GET", browser, func(i int) string { return fmt.Sprintf("/private/%d", i) }, always(403)), "auth-flood", "none", 0, ""},
