@@ -27,7 +27,7 @@
 //	webshell          known backdoor names, on one request (critical when answered 2xx with a body)
 //	scanner-ua        attack-tool user agents (Nikto, sqlmap, zgrab, Nuclei...) on one request
 //	http-probing      >= 10 distinct failing (400/403/404/405/410) non-static, non-API paths within 1m
-//	aggressive-crawl  >= 60 page requests (not assets, not API calls) within 1m; counts every request made while pages come at that rate; medium when sustained for 10m0s, high for 1h0m0s and 10000 pages (not for addresses with 4 or more user agents, shared by many people)
+//	aggressive-crawl  >= 60 page requests (not assets, not API calls) within 1m; counts every request made while pages come at that rate; medium when sustained for 10m, high for 60m and 10000 pages (not for addresses with 4 or more user agents, shared by many people)
 //	credential-stuffing a client whose every request is a POST to a login endpoint (whatever the answer: a form login may fail with 200 or 302) is kept as a weak match; >= 20 of them on one endpoint make a campaign (high) whose members are all reported
 //	brute-force       >= 10 failed logins (401/403/429, failed POST on a login endpoint) within 10m
 //	auth-flood        >= 20 401/403 answers on one path within 1m, or 6 within 10s (any protected path: basic auth, a REST API; login endpoints are brute-force's), and more refusals than successful answers

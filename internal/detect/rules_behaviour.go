@@ -67,7 +67,7 @@ var ruleAggressiveCrawl = rule{
 	config: []string{"crawl_requests_per_minute"},
 	doc: func(c *Config) string {
 		return fmt.Sprintf(">= %d page requests (not assets, not API calls) within 1m; counts every request made while pages come at that rate; medium when sustained for %s, high for %s and %d pages (not for addresses with %d or more user agents, shared by many people)",
-			c.CrawlRequestsPerMinute, crawlSustained, crawlLong, crawlLongPages, topUASlots)
+			c.CrawlRequestsPerMinute, durationString(Duration(crawlSustained)), durationString(Duration(crawlLong)), crawlLongPages, topUASlots)
 	},
 	// Crawling counts page requests: not assets a browser fetches in bulk,
 	// not the API calls a single-page app makes for each view. The rate is
