@@ -166,11 +166,9 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	// Logs from the libraries go to stderr, and only when something is wrong.
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st := &pipeline.Stages{
-		Detect:       cfg,
-		Analyzer:     offline.Analyzer{},
-		Fallback:     offline.Analyzer{},
-		AnalyzerName: "offline",
-		Logger:       logger,
+		Detect:   cfg,
+		Analyzer: offline.Analyzer{},
+		Logger:   logger,
 		Format: logformat.Options{
 			Hint:             logformat.Format(f.hint),
 			MaxLineBytes:     f.maxLine,
@@ -183,7 +181,6 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 			return exitError, err
 		}
 		st.Analyzer = bedrock.New(client, bedrock.Options{ModelID: f.model, RunTokenBudget: f.budget}, offline.Analyzer{})
-		st.AnalyzerName = f.model
 	}
 	var progress pipeline.Progress
 	if !f.quiet && isTerminal(stderr) {

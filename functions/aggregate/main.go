@@ -7,4 +7,4 @@ import (
 	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() { awsenv.StartPerInvoke("aggregate", (*pipeline.Stages).Aggregate) }
+func main() { awsenv.Start("aggregate", (*pipeline.Stages).Aggregate, awsenv.Model) }

@@ -7,4 +7,4 @@ import (
 	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() { awsenv.StartPerInvoke("analyze", (*pipeline.Stages).Analyze) }
+func main() { awsenv.Start("analyze", (*pipeline.Stages).Analyze, awsenv.Model) }

@@ -7,4 +7,4 @@ import (
 	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() { awsenv.Start("filter", (*pipeline.Stages).Filter) }
+func main() { awsenv.Start("filter", (*pipeline.Stages).Filter, awsenv.Rules) }

@@ -7,4 +7,4 @@ import (
 	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() { awsenv.Start("notify", (*pipeline.Stages).Notify) }
+func main() { awsenv.Start("notify", (*pipeline.Stages).Notify, awsenv.Email) }

@@ -7,4 +7,4 @@ import (
 	"github.com/logsift/logsift/internal/pipeline"
 )
 
-func main() { awsenv.Start("parse", (*pipeline.Stages).Parse) }
+func main() { awsenv.Start("parse", (*pipeline.Stages).Parse, awsenv.Parsing) }

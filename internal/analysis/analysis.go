@@ -10,6 +10,7 @@ package analysis
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/logsift/logsift/internal/evidence"
 )
@@ -119,8 +120,33 @@ type RecommendResult struct {
 	ModelUnavailable bool             `json:"model_unavailable,omitempty"`
 }
 
-// Analyzer classifies suspicious actors and writes advice.
+// Analyzer is long-lived configuration (a model and its options, or the
+// offline rules); what belongs to one run lives in the Session that Begin
+// returns, so one Analyzer can serve many runs, one after another or at once.
 type Analyzer interface {
+	// Name is shown in reports: "offline" or the model id.
+	Name() string
+	// Begin starts the work for one run, or for one chunk of it.
+	Begin(run RunInfo) Session
+}
+
+// RunInfo is what an analyzer is told about the run a session serves.
+type RunInfo struct {
+	// Format is the run's log format ("amplify", "cloudfront", ...), for
+	// advice that depends on the hosting; empty when unknown or mixed.
+	Format string
+	// Chunks is how many sessions share the run's token budget: on AWS every
+	// chunk is classified by its own Lambda invocation, and each gets
+	// 1/Chunks of it. 0 or 1: this session has the whole budget.
+	Chunks int
+	// Deadline is when the session's answers are needed (the Lambda's
+	// timeout); zero means no deadline.
+	Deadline time.Time
+}
+
+// Session classifies suspicious actors and writes advice for one run, within
+// the run's budget. It is safe for concurrent use.
+type Session interface {
 	Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (ClassifyResult, error)
 	Recommend(ctx context.Context, in RecommendInput) (RecommendResult, error)
 }

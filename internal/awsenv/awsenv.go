@@ -1,5 +1,10 @@
-// Package awsenv builds the pipeline stages for a Lambda from its environment:
-// the bucket, topic, model and allowlist the template configures.
+// Package awsenv wires a pipeline stage into a Lambda from the function's
+// environment: the bucket, topic, model and allowlist template.yaml sets.
+// Every stage gets the bucket and a JSON logger; anything else is a Part, and
+// each functions/<stage>/main.go names the parts its stage uses, so that Parse,
+// Filter and Notify never build a Bedrock client and only Notify builds an SNS
+// one. A part reads its variables when the function starts: a bad value fails
+// the function at init, where the console shows it.
 package awsenv
 
 import (
@@ -10,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -35,8 +41,13 @@ const (
 	EnvS3PathStyle = "LOGSIFT_S3_PATH_STYLE"
 )
 
-// Stages builds the stages from the environment.
-func Stages(ctx context.Context) (*pipeline.Stages, error) {
+// A Part adds to a stage's configuration what the stage uses, from the
+// environment.
+type Part func(ctx context.Context, cfg aws.Config, st *pipeline.Stages) error
+
+// Stages builds a stage's configuration: the bucket and the logger, and the
+// parts. It makes no network call.
+func Stages(ctx context.Context, parts ...Part) (*pipeline.Stages, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	slog.SetDefault(logger)
 
@@ -52,51 +63,72 @@ func Stages(ctx context.Context) (*pipeline.Stages, error) {
 		o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true"
 	})
 	st := &pipeline.Stages{
-		Store:     &store.S3{Client: s3c, Bucket: bucket, Region: cfg.Region},
-		Logger:    logger,
-		LogPrefix: os.Getenv(EnvLogPrefix),
+		Store:  &store.S3{Client: s3c, Bucket: bucket, Region: cfg.Region},
+		Logger: logger,
 	}
+	for _, p := range parts {
+		if err := p(ctx, cfg, st); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// Parsing is what Parse reads and how it splits a run: the prefix manifests
+// may name logs under, and the cap on chunks.
+func Parsing(_ context.Context, _ aws.Config, st *pipeline.Stages) error {
+	st.LogPrefix = os.Getenv(EnvLogPrefix)
+	if v := os.Getenv(EnvMaxChunks); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s must be a positive integer, got %q", EnvMaxChunks, v)
+		}
+		st.MaxChunks = n
+	}
+	return nil
+}
+
+// Rules is the rules' configuration with the allowlist added (Filter).
+func Rules(_ context.Context, _ aws.Config, st *pipeline.Stages) error {
 	st.Detect = detect.DefaultConfig()
 	if v := os.Getenv(EnvAllowCIDRs); strings.TrimSpace(v) != "" {
 		cidrs, err := detect.ParseAllowCIDRs(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvAllowCIDRs, err)
+			return fmt.Errorf("%s: %w", EnvAllowCIDRs, err)
 		}
 		st.Detect.Allow.CIDRs = append(st.Detect.Allow.CIDRs, cidrs...)
 	}
-	if v := os.Getenv(EnvMaxChunks); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%s must be a positive integer, got %q", EnvMaxChunks, v)
-		}
-		st.MaxChunks = n
+	return nil
+}
+
+// Model is the analyzer (Analyze, Aggregate): the Bedrock model, or the
+// offline one when LOGSIFT_USE_MODEL is "false".
+func Model(ctx context.Context, cfg aws.Config, st *pipeline.Stages) error {
+	st.Analyzer = offline.Analyzer{}
+	if os.Getenv(EnvUseModel) == "false" {
+		return nil
 	}
+	opts := bedrock.Options{ModelID: os.Getenv(EnvModelID), Region: cfg.Region}
+	if v := os.Getenv(EnvTokenBudget); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s must be a non-negative integer, got %q", EnvTokenBudget, v)
+		}
+		opts.RunTokenBudget = n
+	}
+	client, err := bedrock.NewClient(ctx, bedrock.ClientConfig{Region: cfg.Region})
+	if err != nil {
+		return err
+	}
+	st.Analyzer = bedrock.New(client, opts, offline.Analyzer{})
+	return nil
+}
+
+// Email is the SNS topic the reports and failures go to (Notify). Without a
+// topic Notify sends nothing and says so.
+func Email(_ context.Context, cfg aws.Config, st *pipeline.Stages) error {
 	if arn := os.Getenv(EnvTopicARN); arn != "" {
 		st.Notifier = &notify.SNS{Client: sns.NewFromConfig(cfg), TopicARN: arn}
 	}
-	st.Fallback = offline.Analyzer{}
-	st.Analyzer = offline.Analyzer{}
-	st.AnalyzerName = "offline"
-	if os.Getenv(EnvUseModel) != "false" {
-		model := os.Getenv(EnvModelID)
-		opts := bedrock.Options{ModelID: model, Region: cfg.Region}
-		if v := os.Getenv(EnvTokenBudget); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return nil, fmt.Errorf("%s must be a non-negative integer, got %q", EnvTokenBudget, v)
-			}
-			opts.RunTokenBudget = n
-		}
-		client, err := bedrock.NewClient(ctx, bedrock.ClientConfig{Region: cfg.Region})
-		if err != nil {
-			return nil, err
-		}
-		a := bedrock.New(client, opts, offline.Analyzer{})
-		st.Analyzer = a
-		st.AnalyzerName = opts.ModelID
-		if st.AnalyzerName == "" {
-			st.AnalyzerName = bedrock.DefaultModelID
-		}
-	}
-	return st, nil
+	return nil
 }

@@ -7,21 +7,71 @@ import (
 
 	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
+	"github.com/logsift/logsift/internal/pipeline"
 )
 
 func TestStages(t *testing.T) {
 	tests := []struct {
 		name    string
+		parts   []Part
 		env     map[string]string
 		wantErr string
-		check   func(t *testing.T, name string, err error)
+		check   func(t *testing.T, st *pipeline.Stages)
 	}{
 		{name: "no bucket", env: map[string]string{EnvBucket: ""}, wantErr: EnvBucket},
-		{name: "bad max chunks", env: map[string]string{EnvMaxChunks: "zero"}, wantErr: EnvMaxChunks},
-		{name: "bad allowlist", env: map[string]string{EnvAllowCIDRs: "10.0.0.0/33"}, wantErr: EnvAllowCIDRs},
-		{name: "bad budget", env: map[string]string{EnvTokenBudget: "-5"}, wantErr: EnvTokenBudget},
-		{name: "offline", env: map[string]string{EnvUseModel: "false", EnvAllowCIDRs: "192.0.2.1, 2001:db8::/48", EnvMaxChunks: "7", EnvLogPrefix: "logs/"}},
-		{name: "model", env: map[string]string{EnvModelID: "global.anthropic.claude-haiku-4-5-20251001-v1:0", EnvTopicARN: "arn:aws:sns:us-east-1:123456789012:t"}},
+		{name: "bad max chunks", parts: []Part{Parsing}, env: map[string]string{EnvMaxChunks: "zero"}, wantErr: EnvMaxChunks},
+		{name: "bad allowlist", parts: []Part{Rules}, env: map[string]string{EnvAllowCIDRs: "10.0.0.0/33"}, wantErr: EnvAllowCIDRs},
+		{name: "bad budget", parts: []Part{Model}, env: map[string]string{EnvTokenBudget: "-5"}, wantErr: EnvTokenBudget},
+		// A stage reads only its own parts' variables: a bad one elsewhere
+		// does not stop it, and it builds no client it does not use.
+		{name: "parse", parts: []Part{Parsing}, env: map[string]string{EnvMaxChunks: "7", EnvLogPrefix: "logs/", EnvTokenBudget: "-5", EnvTopicARN: "arn:aws:sns:us-east-1:123456789012:t"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if st.MaxChunks != 7 || st.LogPrefix != "logs/" {
+					t.Errorf("MaxChunks %d, LogPrefix %q", st.MaxChunks, st.LogPrefix)
+				}
+				if st.Analyzer != nil || st.Notifier != nil {
+					t.Errorf("parse got an analyzer %T or a notifier %T", st.Analyzer, st.Notifier)
+				}
+			}},
+		{name: "filter", parts: []Part{Rules}, env: map[string]string{EnvAllowCIDRs: "192.0.2.1, 2001:db8::/48", EnvMaxChunks: "zero"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if got := strings.Join(st.Detect.Allow.CIDRs, " "); !strings.Contains(got, "192.0.2.1") || !strings.Contains(got, "2001:db8::/48") {
+					t.Errorf("allowlist %q", got)
+				}
+				if st.Analyzer != nil {
+					t.Errorf("filter got an analyzer %T", st.Analyzer)
+				}
+			}},
+		{name: "offline model", parts: []Part{Model}, env: map[string]string{EnvUseModel: "false", EnvTokenBudget: "-5"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if _, ok := st.Analyzer.(offline.Analyzer); !ok || st.Analyzer.Name() != "offline" {
+					t.Errorf("analyzer %T %q, want offline", st.Analyzer, st.Analyzer.Name())
+				}
+			}},
+		{name: "model", parts: []Part{Model}, env: map[string]string{EnvModelID: "global.anthropic.claude-haiku-4-5-20251001-v1:0"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if _, ok := st.Analyzer.(*bedrock.Analyzer); !ok || st.Analyzer.Name() != "global.anthropic.claude-haiku-4-5-20251001-v1:0" {
+					t.Errorf("analyzer %T %q, want Bedrock with the model id", st.Analyzer, st.Analyzer.Name())
+				}
+			}},
+		{name: "default model", parts: []Part{Model},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if st.Analyzer.Name() != bedrock.DefaultModelID {
+					t.Errorf("analyzer %q, want %s", st.Analyzer.Name(), bedrock.DefaultModelID)
+				}
+			}},
+		{name: "email", parts: []Part{Email}, env: map[string]string{EnvTopicARN: "arn:aws:sns:us-east-1:123456789012:t"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if st.Notifier == nil || st.Analyzer != nil {
+					t.Errorf("notifier %T, analyzer %T; want a notifier only", st.Notifier, st.Analyzer)
+				}
+			}},
+		{name: "email without a topic", parts: []Part{Email},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if st.Notifier != nil {
+					t.Error("notifier without a topic")
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,7 +85,7 @@ func TestStages(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			st, err := Stages(context.Background())
+			st, err := Stages(context.Background(), tt.parts...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
@@ -45,34 +95,10 @@ func TestStages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch tt.name {
-			case "offline":
-				if _, ok := st.Analyzer.(offline.Analyzer); !ok || st.AnalyzerName != "offline" {
-					t.Errorf("analyzer %T %q, want offline", st.Analyzer, st.AnalyzerName)
-				}
-				if st.MaxChunks != 7 {
-					t.Errorf("MaxChunks %d", st.MaxChunks)
-				}
-				if st.LogPrefix != "logs/" {
-					t.Errorf("LogPrefix %q", st.LogPrefix)
-				}
-				if got := strings.Join(st.Detect.Allow.CIDRs, " "); !strings.Contains(got, "192.0.2.1") || !strings.Contains(got, "2001:db8::/48") {
-					t.Errorf("allowlist %q", got)
-				}
-				if st.Notifier != nil {
-					t.Error("notifier without a topic")
-				}
-			case "model":
-				if _, ok := st.Analyzer.(*bedrock.Analyzer); !ok {
-					t.Errorf("analyzer %T, want Bedrock", st.Analyzer)
-				}
-				if st.AnalyzerName != tt.env[EnvModelID] {
-					t.Errorf("analyzer name %q", st.AnalyzerName)
-				}
-				if st.Notifier == nil {
-					t.Error("no notifier with a topic")
-				}
+			if st.Store == nil {
+				t.Error("no store")
 			}
+			tt.check(t, st)
 		})
 	}
 }

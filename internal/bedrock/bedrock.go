@@ -38,12 +38,12 @@ type Options struct {
 	MaxTokensPerCall int
 	// MaxOutputTokens caps one call's answer [4096].
 	MaxOutputTokens int
-	// RunTokenBudget caps input plus output tokens over the analyzer's life
-	// [200000]. A call is made only if its estimate (prompt, overhead and the
-	// full output allowance) fits in what is left; a batch that does not fit is
+	// RunTokenBudget caps input plus output tokens per run [200000]: each
+	// session has it, or its share when the run is split (RunInfo.Chunks).
+	// A call is made only if its estimate (prompt, overhead and the full
+	// output allowance) fits in what is left; a batch that does not fit is
 	// cut down first. The one retry after an invalid answer is not checked
-	// again, so the real use can pass the budget by that retry. On AWS each
-	// Analyze Lambda gets its share of the run's budget from the caller.
+	// again, so the real use can pass the budget by that retry.
 	RunTokenBudget   int64
 	MaxActorsPerCall int           // [20]
 	SamplesPerRule   int           // samples sent per rule hit [3]
@@ -87,28 +87,15 @@ func (o *Options) defaults() {
 }
 
 // Analyzer classifies actors and writes recommendations with a Bedrock model.
-// It is safe for concurrent use; the token budget is shared.
+// It holds the client and the options; each run's budget is in the Session
+// that Begin returns. It is safe for concurrent use.
 type Analyzer struct {
 	c        Client
 	opt      Options
 	fallback analysis.Analyzer
-
-	mu    sync.Mutex
-	spent int64 // tokens used or reserved against RunTokenBudget
 }
 
 var _ analysis.Analyzer = (*Analyzer)(nil)
-
-// Split returns an analyzer with the same client and options and 1/n of the
-// run token budget, unspent: one per chunk when the chunks of a run are
-// analysed by separate Lambda invocations, so the run keeps to the budget.
-func (a *Analyzer) Split(n int) analysis.Analyzer {
-	o := a.opt
-	if n > 1 {
-		o.RunTokenBudget = max(o.RunTokenBudget/int64(n), 1)
-	}
-	return &Analyzer{c: a.c, opt: o, fallback: a.fallback}
-}
 
 // New returns an Analyzer calling c. fallback supplies the rules' verdicts and
 // the recommendations when the model cannot; nil means verdicts built from the
@@ -127,34 +114,63 @@ func New(c Client, o Options, fallback analysis.Analyzer) *Analyzer {
 // Options returns the options in effect, defaults filled in.
 func (a *Analyzer) Options() Options { return a.opt }
 
+// Name implements analysis.Analyzer: the model id.
+func (a *Analyzer) Name() string { return a.opt.ModelID }
+
+// Begin implements analysis.Analyzer. The session has the run's token budget,
+// or its share when the run's chunks are analysed by separate Lambda
+// invocations (run.Chunks), so that the run as a whole keeps to it.
+func (a *Analyzer) Begin(run analysis.RunInfo) analysis.Session {
+	s := &session{model: a, budget: a.opt.RunTokenBudget, deadline: run.Deadline}
+	if run.Chunks > 1 {
+		s.budget = max(s.budget/int64(run.Chunks), 1)
+	}
+	if a.fallback != nil {
+		s.fallback = a.fallback.Begin(run)
+	}
+	return s
+}
+
+// session is one run's use of the model.
+type session struct {
+	model    *Analyzer
+	fallback analysis.Session // nil: verdicts from the evidence alone
+	budget   int64            // tokens this session may use
+	deadline time.Time        // zero: none
+
+	mu    sync.Mutex
+	spent int64 // tokens used or reserved against budget
+}
+
 // reserve takes n tokens from the budget if they fit.
-func (a *Analyzer) reserve(n int64) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.spent+n > a.opt.RunTokenBudget {
+func (s *session) reserve(n int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spent+n > s.budget {
 		return false
 	}
-	a.spent += n
+	s.spent += n
 	return true
 }
 
 // settle replaces a reservation by what the calls really used.
-func (a *Analyzer) settle(reserved int64, u analysis.Usage) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.spent += u.InputTokens + u.OutputTokens - reserved
+func (s *session) settle(reserved int64, u analysis.Usage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spent += u.InputTokens + u.OutputTokens - reserved
 }
 
 // errInvalidAnswer is a model answer that failed validation twice.
 var errInvalidAnswer = errors.New("the model's answer did not match the tool schema")
 
-// Classify implements analysis.Analyzer.
-func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (analysis.ClassifyResult, error) {
+// Classify implements analysis.Session.
+func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (analysis.ClassifyResult, error) {
+	a := s.model
 	res := analysis.ClassifyResult{Usage: analysis.Usage{Model: a.opt.ModelID}}
 	if len(actors) == 0 {
 		return res, nil
 	}
-	fb := a.rulesResult(ctx, actors, campaigns)
+	fb := s.rulesResult(ctx, actors, campaigns)
 	rules := fb.Verdicts
 
 	nonce := newNonce()
@@ -195,7 +211,7 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 		fits := false
 		for {
 			prompt, maxOut, reserved = a.classifyCall(nonce, overhead, batch, lines, campaigns)
-			if fits = a.reserve(reserved); fits || len(batch) == 1 {
+			if fits = s.reserve(reserved); fits || len(batch) == 1 {
 				break
 			}
 			batch, lines = batch[:len(batch)-1], lines[:len(lines)-1]
@@ -209,7 +225,7 @@ func (a *Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campai
 		}
 		ans, usage, err := converseTool(ctx, a, fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool), prompt,
 			answer.ClassifyTool, "Record a verdict for every actor in the evidence.", answer.ClassifySchema(), maxOut, answer.ParseClassify)
-		a.settle(reserved, usage)
+		s.settle(reserved, usage)
 		res.Usage.Add(usage)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -281,13 +297,13 @@ func classifyOverhead(nonce string) int64 {
 
 // rulesResult asks the fallback analyzer for the floor verdicts (Merge fills
 // in any it does not give from the evidence) and its observations.
-func (a *Analyzer) rulesResult(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) analysis.ClassifyResult {
-	if a.fallback == nil {
+func (s *session) rulesResult(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) analysis.ClassifyResult {
+	if s.fallback == nil {
 		return analysis.ClassifyResult{}
 	}
-	r, err := a.fallback.Classify(ctx, actors, campaigns)
+	r, err := s.fallback.Classify(ctx, actors, campaigns)
 	if err != nil {
-		a.opt.Logger.Warn("fallback analyzer failed; verdicts from the evidence", "err", err)
+		s.model.opt.Logger.Warn("fallback analyzer failed; verdicts from the evidence", "err", err)
 		return analysis.ClassifyResult{}
 	}
 	return r
@@ -314,10 +330,11 @@ func (a *Analyzer) relatedCampaigns(batch []evidence.Actor, campaigns []evidence
 	return out
 }
 
-// Recommend implements analysis.Analyzer. Whatever goes wrong with the model
+// Recommend implements analysis.Session. Whatever goes wrong with the model
 // (throttling and access included), it falls back to the fallback analyzer's
 // advice and says why: one small call is not worth failing a run for.
-func (a *Analyzer) Recommend(ctx context.Context, in analysis.RecommendInput) (analysis.RecommendResult, error) {
+func (s *session) Recommend(ctx context.Context, in analysis.RecommendInput) (analysis.RecommendResult, error) {
+	a := s.model
 	res := analysis.RecommendResult{Usage: analysis.Usage{Model: a.opt.ModelID}}
 	if len(in.Actors) == 0 && len(in.Verdicts) == 0 {
 		return res, nil
@@ -328,12 +345,12 @@ func (a *Analyzer) Recommend(ctx context.Context, in analysis.RecommendInput) (a
 	maxOut := int32(min(a.opt.MaxOutputTokens, 3000))
 	reserved := estimateTokens(system) + estimateTokens(prompt) + schemaTokens(answer.RecommendSchema()) + int64(maxOut)
 	var why string
-	if !a.reserve(reserved) {
+	if !s.reserve(reserved) {
 		why = "the token budget was spent"
 	} else {
 		ans, usage, err := converseTool(ctx, a, system, prompt, answer.RecommendTool,
 			"Record prioritised recommendations for the findings.", answer.RecommendSchema(), maxOut, answer.ParseRecommend)
-		a.settle(reserved, usage)
+		s.settle(reserved, usage)
 		res.Usage.Add(usage)
 		var notes []string
 		res.Usage.CostUSD = a.cost(res.Usage, &notes)
@@ -357,8 +374,8 @@ func (a *Analyzer) Recommend(ctx context.Context, in analysis.RecommendInput) (a
 	}
 	res.ModelUnavailable = true
 	res.Notes = append(res.Notes, "recommendations come from the rules: "+why)
-	if a.fallback != nil {
-		fb, err := a.fallback.Recommend(ctx, in)
+	if s.fallback != nil {
+		fb, err := s.fallback.Recommend(ctx, in)
 		if err != nil {
 			return res, fmt.Errorf("fallback recommendations: %w", err)
 		}

@@ -57,6 +57,9 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // a recognisable rationale, and one fixed recommendation.
 type fakeFallback struct{}
 
+func (fakeFallback) Name() string                              { return "fake" }
+func (f fakeFallback) Begin(analysis.RunInfo) analysis.Session { return f }
+
 func (fakeFallback) Classify(_ context.Context, actors []evidence.Actor, _ []evidence.Campaign) (analysis.ClassifyResult, error) {
 	var r analysis.ClassifyResult
 	for i := range actors {
@@ -120,10 +123,11 @@ func testActors(n int) []evidence.Actor {
 	return out
 }
 
-func newAnalyzer(t *testing.T, srv *bedrocktest.Server, maxAttempts int, o Options) *Analyzer {
+// newAnalyzer is a session of a model analyzer calling srv, for one whole run.
+func newAnalyzer(t *testing.T, srv *bedrocktest.Server, maxAttempts int, o Options) *session {
 	t.Helper()
 	o.Logger = quiet
-	return New(newTestClient(t, srv, maxAttempts), o, fakeFallback{})
+	return New(newTestClient(t, srv, maxAttempts), o, fakeFallback{}).Begin(analysis.RunInfo{}).(*session)
 }
 
 var tagRe = regexp.MustCompile(`<(log_evidence_[0-9a-f]{16}) id="actors">`)
@@ -222,8 +226,8 @@ func TestClassifyRequest(t *testing.T) {
 			var got []int64
 			for _, s := range h.Samples {
 				got = append(got, s.Line)
-				if len(s.Target) > a.opt.FieldMax || len(s.UA) > a.opt.FieldMax {
-					t.Errorf("line %d: field over %d bytes: %d/%d", i, a.opt.FieldMax, len(s.Target), len(s.UA))
+				if len(s.Target) > a.model.opt.FieldMax || len(s.UA) > a.model.opt.FieldMax {
+					t.Errorf("line %d: field over %d bytes: %d/%d", i, a.model.opt.FieldMax, len(s.Target), len(s.UA))
 				}
 			}
 			first := int64(100*i + 1)
@@ -232,7 +236,7 @@ func TestClassifyRequest(t *testing.T) {
 			}
 		}
 		for _, c := range append(p.TopPaths, p.UserAgents...) {
-			if len(c.Value) > a.opt.FieldMax {
+			if len(c.Value) > a.model.opt.FieldMax {
 				t.Errorf("line %d: count value over the limit", i)
 			}
 		}
@@ -264,7 +268,7 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := New(c, Options{Logger: quiet}, nil)
+	a := New(c, Options{Logger: quiet}, nil).Begin(analysis.RunInfo{})
 	if _, err := a.Classify(context.Background(), testActors(1), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -669,15 +673,6 @@ func TestPrices(t *testing.T) {
 	if _, ok := DefaultPrices().Lookup("anthropic.claude-unknown"); ok {
 		t.Error("unknown model priced")
 	}
-	tab, err := LoadPrices(strings.NewReader(`{"my-model":{"input_per_mtok":3,"output_per_mtok":15}}`))
-	if err != nil || tab["my-model"].OutputPerMTok != 15 {
-		t.Errorf("%v %v", tab, err)
-	}
-	for _, bad := range []string{`{"m":{"input_per_mtok":-1}}`, `{"m":{"input":1}}`, `[]`} {
-		if _, err := LoadPrices(strings.NewReader(bad)); err == nil {
-			t.Errorf("%s accepted", bad)
-		}
-	}
 }
 
 func TestSpread(t *testing.T) {
@@ -713,7 +708,7 @@ func TestCampaignsStayInsideTheBlock(t *testing.T) {
 	if err := json.Unmarshal([]byte(m[2]), &pc); err != nil {
 		t.Fatal(err)
 	}
-	if pc.Key != analysis.Sanitize(injectionUA, a.opt.FieldMax) || strings.Contains(user, "unrelated") {
+	if pc.Key != analysis.Sanitize(injectionUA, a.model.opt.FieldMax) || strings.Contains(user, "unrelated") {
 		t.Errorf("campaign %+v; unrelated campaign sent: %v", pc, strings.Contains(user, "unrelated"))
 	}
 }
@@ -724,12 +719,12 @@ func TestOfflineFallback(t *testing.T) {
 	srv := bedrocktest.NewServer(bedrocktest.AlwaysError("InternalServerException", "boom"))
 	defer srv.Close()
 	actors := testActors(5)
-	a := New(newTestClient(t, srv, 1), Options{Logger: quiet}, offline.Analyzer{})
+	a := New(newTestClient(t, srv, 1), Options{Logger: quiet}, offline.Analyzer{}).Begin(analysis.RunInfo{})
 	res, err := a.Classify(context.Background(), actors, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := offline.Analyzer{}.Classify(context.Background(), actors, nil)
+	want, err := offline.Session{}.Classify(context.Background(), actors, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -830,11 +825,11 @@ func TestBudgetShrinksBatch(t *testing.T) {
 	a := newAnalyzer(t, srv, 1, Options{MaxActorsPerCall: 5})
 	lines := make([]string, 5)
 	for i := range lines {
-		lines[i] = a.actorJSON(&actors[i])
+		lines[i] = a.model.actorJSON(&actors[i])
 	}
 	nonce := newNonce()
-	_, _, five := a.classifyCall(nonce, classifyOverhead(nonce), actors[:5], lines, nil)
-	_, _, three := a.classifyCall(nonce, classifyOverhead(nonce), actors[:3], lines[:3], nil)
+	_, _, five := a.model.classifyCall(nonce, classifyOverhead(nonce), actors[:5], lines, nil)
+	_, _, three := a.model.classifyCall(nonce, classifyOverhead(nonce), actors[:3], lines[:3], nil)
 
 	a = newAnalyzer(t, srv, 1, Options{MaxActorsPerCall: 5, RunTokenBudget: (three + five) / 2})
 	res, err := a.Classify(context.Background(), actors, nil)
@@ -854,17 +849,21 @@ func TestBudgetShrinksBatch(t *testing.T) {
 	}
 }
 
-func TestSplitSharesTheBudget(t *testing.T) {
-	a := New(nil, Options{RunTokenBudget: 90000}, nil)
-	a.spent = 50000 // what this analyzer already used must not carry over
-	b := a.Split(3).(*Analyzer)
-	if b.opt.RunTokenBudget != 30000 || b.spent != 0 {
-		t.Errorf("Split(3): budget %d, spent %d; want 30000 and 0", b.opt.RunTokenBudget, b.spent)
-	}
-	if b.opt.ModelID != a.opt.ModelID || b.fallback != a.fallback {
-		t.Error("Split changed the model or the fallback")
-	}
-	if c := a.Split(1).(*Analyzer); c.opt.RunTokenBudget != 90000 {
-		t.Errorf("Split(1) budget %d, want the whole 90000", c.opt.RunTokenBudget)
+func TestBeginSharesTheBudget(t *testing.T) {
+	a := New(nil, Options{RunTokenBudget: 90000}, fakeFallback{})
+	first := a.Begin(analysis.RunInfo{}).(*session)
+	first.spent = 50000 // what one run used must not carry over to the next
+	deadline := time.Date(2026, 11, 1, 10, 5, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		chunks int
+		want   int64
+	}{{0, 90000}, {1, 90000}, {3, 30000}, {200000, 1}} {
+		s := a.Begin(analysis.RunInfo{Chunks: tt.chunks, Deadline: deadline}).(*session)
+		if s.budget != tt.want || s.spent != 0 || !s.deadline.Equal(deadline) {
+			t.Errorf("Begin(%d chunks): budget %d, spent %d, deadline %v; want %d, 0, %v", tt.chunks, s.budget, s.spent, s.deadline, tt.want, deadline)
+		}
+		if s.model != a || s.fallback == nil {
+			t.Errorf("Begin(%d chunks) changed the model or lost the fallback", tt.chunks)
+		}
 	}
 }

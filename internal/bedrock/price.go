@@ -1,21 +1,17 @@
 package bedrock
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"strings"
-)
+import "strings"
 
 // Price is what a model costs, in US dollars per million tokens.
 type Price struct {
-	InputPerMTok  float64 `json:"input_per_mtok"`
-	OutputPerMTok float64 `json:"output_per_mtok"`
+	InputPerMTok  float64
+	OutputPerMTok float64
 }
 
 // PriceTable maps a model id (foundation model or inference profile) to its
 // price. Prices change and differ by region: the defaults are on-demand list
-// prices, and a JSON table can replace them (LoadPrices).
+// prices, and a model without a price has its cost left out of the report,
+// which says so.
 type PriceTable map[string]Price
 
 // DefaultPrices holds Claude Haiku 4.5 at $1 per million input tokens and $5
@@ -24,22 +20,6 @@ func DefaultPrices() PriceTable {
 	return PriceTable{
 		"anthropic.claude-haiku-4-5-20251001-v1:0": {InputPerMTok: 1, OutputPerMTok: 5},
 	}
-}
-
-// LoadPrices reads a JSON object of model id -> {"input_per_mtok", "output_per_mtok"}.
-func LoadPrices(r io.Reader) (PriceTable, error) {
-	var t PriceTable
-	d := json.NewDecoder(io.LimitReader(r, 1<<20))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&t); err != nil {
-		return nil, fmt.Errorf("reading price table: %w", err)
-	}
-	for id, p := range t {
-		if p.InputPerMTok < 0 || p.OutputPerMTok < 0 {
-			return nil, fmt.Errorf("reading price table: negative price for %s", id)
-		}
-	}
-	return t, nil
 }
 
 // profilePrefixes are the geographic prefixes of cross-region inference

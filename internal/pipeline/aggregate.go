@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
@@ -56,7 +57,8 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 		Format: p.Format,
 		Gzip:   p.Gzip,
 	}
-	rep, err := s.buildReport(ctx, src, input, chunks)
+	run := analysis.RunInfo{Format: runFormat(p.Format), Deadline: deadline(ctx)}
+	rep, err := s.buildReport(ctx, run, s.analyzer().Begin(run), src, input, chunks)
 	if err != nil {
 		return out, err
 	}
@@ -87,13 +89,14 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 	return out, nil
 }
 
-// buildReport is the part of Aggregate shared with the local run.
-func (s *Stages) buildReport(ctx context.Context, src report.Source, input report.Input, chunks []chunkResult) (*report.Report, error) {
+// buildReport is the part of Aggregate shared with the local run; sess is the
+// run's analyzer session, which writes the recommendations.
+func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess analysis.Session, src report.Source, input report.Input, chunks []chunkResult) (*report.Report, error) {
 	var (
 		suspicious, weak []evidence.Actor
 		verdicts         []analysis.Verdict
 		observations     []analysis.Observation
-		info             = report.AnalysisInfo{Analyzer: s.analyzerName()}
+		info             = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
 		unanalysed       []evidence.Actor
 	)
 	for _, c := range chunks {
@@ -118,7 +121,7 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 		}
 	}
 	if len(unanalysed) > 0 {
-		res, err := s.fallback().Classify(ctx, unanalysed, nil)
+		res, err := s.fallback().Begin(run).Classify(ctx, unanalysed, nil)
 		if err != nil {
 			return nil, fmt.Errorf("offline analysis: %w", err)
 		}
@@ -139,8 +142,8 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns}
 	var recs analysis.RecommendResult
 	var err error
-	if s.Analyzer != nil && len(suspicious) > 0 {
-		recs, err = s.Analyzer.Recommend(ctx, recIn)
+	if len(suspicious) > 0 {
+		recs, err = sess.Recommend(ctx, recIn)
 		if err != nil && ctx.Err() == nil {
 			note := "recommendations: model unavailable: " + err.Error()
 			if errors.Is(err, analysis.ErrThrottled) {
@@ -161,7 +164,7 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 		}
 	}
 	if len(recs.Recommendations) == 0 && len(suspicious) > 0 {
-		fb, err := s.fallback().Recommend(ctx, recIn)
+		fb, err := s.fallback().Begin(run).Recommend(ctx, recIn)
 		if err != nil {
 			return nil, fmt.Errorf("offline recommendations: %w", err)
 		}
@@ -181,9 +184,11 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 	}), nil
 }
 
-func (s *Stages) analyzerName() string {
-	if s.AnalyzerName != "" {
-		return s.AnalyzerName
+// runFormat is the format an analyzer is told about: a run that mixes
+// formats (Parse joins them with commas) has none.
+func runFormat(formats string) string {
+	if strings.Contains(formats, ",") {
+		return ""
 	}
-	return "offline"
+	return formats
 }

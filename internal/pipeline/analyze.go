@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/evidence"
@@ -20,7 +21,10 @@ func (s *Stages) Analyze(ctx context.Context, in FilterOutput) (AnalyzeOutput, e
 	if err := s.getJSON(ctx, in.EvidenceKey, &ch); err != nil {
 		return out, fmt.Errorf("load evidence: %w", err)
 	}
-	res, err := s.classifyWith(ctx, s.chunkAnalyzer(in.Chunks), ch.Suspicious)
+	// The chunk's session gets its share of the run's budget: every chunk is
+	// analysed by its own invocation.
+	run := analysis.RunInfo{Chunks: in.Chunks, Deadline: deadline(ctx)}
+	res, err := s.classify(ctx, run, s.analyzer().Begin(run), ch.Suspicious)
 	if err != nil {
 		return out, err
 	}
@@ -35,34 +39,18 @@ func (s *Stages) Analyze(ctx context.Context, in FilterOutput) (AnalyzeOutput, e
 	return out, nil
 }
 
-// budgetSplitter is an analyzer whose run token budget can be shared out:
-// on AWS every chunk is analysed by its own Lambda invocation.
-type budgetSplitter interface {
-	Split(n int) analysis.Analyzer
+// deadline is ctx's deadline, zero when it has none.
+func deadline(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
 }
 
-// chunkAnalyzer is the analyzer for one of n chunks of a run: with a token
-// budget, its share of it, so that the run as a whole stays within the budget.
-func (s *Stages) chunkAnalyzer(n int) analysis.Analyzer {
-	if sp, ok := s.Analyzer.(budgetSplitter); ok && n > 1 {
-		return sp.Split(n)
-	}
-	return s.Analyzer
-}
-
-// classify runs the analyzer with the rules as the floor.
-func (s *Stages) classify(ctx context.Context, actors []evidence.Actor) (analysis.ClassifyResult, error) {
-	return s.classifyWith(ctx, s.Analyzer, actors)
-}
-
-func (s *Stages) classifyWith(ctx context.Context, a analysis.Analyzer, actors []evidence.Actor) (analysis.ClassifyResult, error) {
+// classify runs the session with the rules as the floor.
+func (s *Stages) classify(ctx context.Context, run analysis.RunInfo, sess analysis.Session, actors []evidence.Actor) (analysis.ClassifyResult, error) {
 	if len(actors) == 0 {
 		return analysis.ClassifyResult{Verdicts: []analysis.Verdict{}}, nil
 	}
-	if a == nil {
-		a = s.fallback()
-	}
-	res, err := a.Classify(ctx, actors, nil)
+	res, err := sess.Classify(ctx, actors, nil)
 	if err == nil {
 		return res, nil
 	}
@@ -74,7 +62,7 @@ func (s *Stages) classifyWith(ctx context.Context, a analysis.Analyzer, actors [
 	}
 	// Anything else (access denied, model not enabled, an outage): the report
 	// still goes out, from the rules, and says why the model was not used.
-	fb, ferr := s.fallback().Classify(ctx, actors, nil)
+	fb, ferr := s.fallback().Begin(run).Classify(ctx, actors, nil)
 	if ferr != nil {
 		return fb, fmt.Errorf("offline analysis after model error (%v): %w", err, ferr)
 	}

@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
-	"github.com/logsift/logsift/internal/store"
 )
 
 // Filter runs the deterministic rules over one chunk's rows and stores the
@@ -23,14 +21,10 @@ func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, erro
 		return out, fmt.Errorf("rules config: %w", err)
 	}
 	sizes := detect.NewPageSizes()
-	switch err := s.getJSON(ctx, s.pageSizesKey(in.Run), sizes); {
-	case err == nil:
-		eng.UsePageSizes(sizes)
-	case errors.Is(err, store.ErrNotFound):
-		// A run from before the histogram existed: judge by this chunk alone.
-	default:
+	if err := s.getJSON(ctx, s.pageSizesKey(in.Run), sizes); err != nil {
 		return out, fmt.Errorf("load page sizes: %w", err)
 	}
+	eng.UsePageSizes(sizes)
 	rc, err := s.Store.Open(ctx, in.Chunk.Key)
 	if err != nil {
 		return out, fmt.Errorf("open chunk: %w", err)

@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
@@ -51,7 +53,7 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 		mergeInput(&input, inputAccount(res, name))
 		src.Size += size
 		src.Gzip = src.Gzip || res.Gzip
-		if f := string(res.Format); f != "" && !contains(formats, f) {
+		if f := string(res.Format); f != "" && !slices.Contains(formats, f) {
 			formats = append(formats, f)
 		}
 	}
@@ -63,14 +65,16 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	}
 	ch := eng.Result(0)
 	cr := chunkResult{Evidence: ch}
+	run := analysis.RunInfo{Format: runFormat(src.Format), Deadline: deadline(ctx)}
+	sess := s.analyzer().Begin(run)
 	if len(ch.Suspicious) > 0 {
-		res, err := s.classify(ctx, ch.Suspicious)
+		res, err := s.classify(ctx, run, sess, ch.Suspicious)
 		if err != nil {
 			return nil, err
 		}
 		cr.Verdicts = &res
 	}
-	return s.buildReport(ctx, src, input, []chunkResult{cr})
+	return s.buildReport(ctx, run, sess, src, input, []chunkResult{cr})
 }
 
 func (s *Stages) scanFile(ctx context.Context, path string, emit func(*record.Record) error, progress Progress) (scanResult, int64, error) {
@@ -158,13 +162,4 @@ func expandPaths(paths []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

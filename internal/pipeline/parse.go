@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/logsift/logsift/internal/detect"
@@ -226,7 +227,7 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		}
 		mergeInput(&account, inputAccount(res, name))
 		out.Gzip = out.Gzip || res.Gzip
-		if f := string(res.Format); f != "" && !contains(formats, f) {
+		if f := string(res.Format); f != "" && !slices.Contains(formats, f) {
 			formats = append(formats, f)
 		}
 	}

@@ -295,6 +295,9 @@ func TestNotifyFailureMode(t *testing.T) {
 // failingAnalyzer stands in for a model that cannot be used.
 type failingAnalyzer struct{ err error }
 
+func (f failingAnalyzer) Name() string                            { return "failing" }
+func (f failingAnalyzer) Begin(analysis.RunInfo) analysis.Session { return f }
+
 func (f failingAnalyzer) Classify(context.Context, []evidence.Actor, []evidence.Campaign) (analysis.ClassifyResult, error) {
 	return analysis.ClassifyResult{}, f.err
 }
@@ -564,41 +567,42 @@ func TestParseReadsTheAnnouncedVersion(t *testing.T) {
 	}
 }
 
-// splitRecorder is an analyzer with a token budget to share out; it records
-// the shares asked for.
-type splitRecorder struct {
+// runRecorder is the offline analyzer, recording what each session was told.
+type runRecorder struct {
 	offline.Analyzer
-	mu     *sync.Mutex
-	splits *[]int
+	mu   *sync.Mutex
+	runs *[]analysis.RunInfo
 }
 
-func (s splitRecorder) Split(n int) analysis.Analyzer {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	*s.splits = append(*s.splits, n)
-	return s
+func (r runRecorder) Begin(run analysis.RunInfo) analysis.Session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	*r.runs = append(*r.runs, run)
+	return r.Analyzer.Begin(run)
 }
 
 // On AWS each chunk is analysed by its own invocation; each must get its share
-// of the run's token budget, not the whole of it.
+// of the run's token budget, not the whole of it. Aggregate's session, which
+// writes the advice, is told the run's format.
 func TestAnalyzeSharesTheRunBudget(t *testing.T) {
 	path, _ := testLog(t, 300)
 	st := newStages(t)
 	st.ChunkBytes = 4 << 10
-	var splits []int
-	st.Analyzer = splitRecorder{mu: &sync.Mutex{}, splits: &splits}
+	var runs []analysis.RunInfo
+	st.Analyzer = runRecorder{mu: &sync.Mutex{}, runs: &runs}
 	if _, _, err := st.RunStaged(context.Background(), path); err != nil {
 		t.Fatal(err)
 	}
-	if len(splits) == 0 {
-		t.Fatal("Analyze never asked for a share of the budget")
+	if len(runs) < 2 {
+		t.Fatalf("sessions %+v, want one per analysed chunk and one for Aggregate", runs)
 	}
-	for _, n := range splits {
-		if n < 2 {
-			t.Errorf("a chunk asked for 1/%d of the budget; the run has several chunks", n)
+	chunks, agg := runs[:len(runs)-1], runs[len(runs)-1]
+	for _, r := range chunks {
+		if r.Chunks < 2 || r.Chunks != chunks[0].Chunks {
+			t.Errorf("chunk sessions %+v: each wants the same 1/n of the budget, n > 1", chunks)
 		}
-		if n != splits[0] {
-			t.Errorf("chunks asked for different shares: %v", splits)
-		}
+	}
+	if agg.Chunks > 1 || agg.Format != "combined" {
+		t.Errorf("Aggregate's session %+v, want the whole budget and format combined", agg)
 	}
 }

@@ -39,17 +39,18 @@ type Notifier interface {
 	Notify(ctx context.Context, subject, body string) (messageID string, err error)
 }
 
-// Stages holds what every stage needs. One value serves all stages.
+// Stages is the configuration of the stages; one value serves every stage
+// and every run, and nothing in it changes during a run (what belongs to one
+// run is in the analyzer's Session). A Lambda fills in only what its stage
+// uses (see internal/awsenv).
 type Stages struct {
 	Store    store.Store
 	Detect   detect.Config
-	Analyzer analysis.Analyzer // the model, or offline.Analyzer
+	Analyzer analysis.Analyzer // the model, or offline.Analyzer (default: Fallback)
 	// Fallback classifies and advises when Analyzer cannot (default offline.Analyzer).
 	Fallback analysis.Analyzer
 	Notifier Notifier
 	Format   logformat.Options // parser limits and format hint
-	// AnalyzerName is shown in reports: "offline" or the model id.
-	AnalyzerName string
 
 	MaxChunks    int
 	ChunkBytes   int64
@@ -69,6 +70,13 @@ func (s *Stages) log() *slog.Logger {
 		return s.Logger
 	}
 	return slog.Default()
+}
+
+func (s *Stages) analyzer() analysis.Analyzer {
+	if s.Analyzer != nil {
+		return s.Analyzer
+	}
+	return s.fallback()
 }
 
 func (s *Stages) fallback() analysis.Analyzer {

@@ -152,7 +152,7 @@ var advice = []entry{
 }
 
 // Recommend writes the advice that applies to the run, most urgent first.
-func (o Analyzer) Recommend(ctx context.Context, in analysis.RecommendInput) (analysis.RecommendResult, error) {
+func (o Session) Recommend(ctx context.Context, in analysis.RecommendInput) (analysis.RecommendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return analysis.RecommendResult{}, err
 	}

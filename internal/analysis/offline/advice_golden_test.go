@@ -37,7 +37,7 @@ func TestAdviceGolden(t *testing.T) {
 			in := readInput(t, path)
 			got := map[string][]analysis.Recommendation{}
 			for _, format := range []string{"", "amplify", "cloudfront"} {
-				res, err := Analyzer{Format: format}.Recommend(context.Background(), in)
+				res, err := Session{Format: format}.Recommend(context.Background(), in)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +101,7 @@ func BenchmarkAdvice(b *testing.B) {
 	in := readInput(b, filepath.Join("testdata", "advice", "access-logs.input.json"))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := (Analyzer{Format: "amplify"}).Recommend(context.Background(), in); err != nil {
+		if _, err := (Session{Format: "amplify"}).Recommend(context.Background(), in); err != nil {
 			b.Fatal(err)
 		}
 	}

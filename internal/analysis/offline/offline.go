@@ -46,19 +46,29 @@ import (
 	"github.com/logsift/logsift/internal/evidence"
 )
 
-// Analyzer is the offline analyzer.
-type Analyzer struct {
+// Analyzer is the offline analyzer. The zero value is ready to use.
+type Analyzer struct{}
+
+var _ analysis.Analyzer = Analyzer{}
+
+// Name implements analysis.Analyzer.
+func (Analyzer) Name() string { return "offline" }
+
+// Begin implements analysis.Analyzer. The session keeps the run's format for
+// the advice; the rules cost nothing, so there is no budget to share.
+func (Analyzer) Begin(run analysis.RunInfo) analysis.Session { return Session{Format: run.Format} }
+
+// Session is the offline analysis of one run.
+type Session struct {
 	// Format is the log format analysed ("amplify", "cloudfront", ...). With
 	// "amplify" the advice names Amplify Hosting's features; with "" it
 	// mentions them conditionally.
 	Format string
 }
 
-var _ analysis.Analyzer = Analyzer{}
-
 // Classify gives one verdict per actor from its rule hits, and one
 // observation per campaign.
-func (o Analyzer) Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (analysis.ClassifyResult, error) {
+func (o Session) Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (analysis.ClassifyResult, error) {
 	if err := ctx.Err(); err != nil {
 		return analysis.ClassifyResult{}, err
 	}

@@ -55,7 +55,7 @@ func fixture() []evidence.Actor {
 
 func TestOfflineClassify(t *testing.T) {
 	actors := fixture()
-	res, err := Analyzer{}.Classify(context.Background(), actors, nil)
+	res, err := Session{}.Classify(context.Background(), actors, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestOfflineRationaleHostile(t *testing.T) {
 func TestOfflineObservations(t *testing.T) {
 	c := evidence.Campaign{Kind: "shared-user-agent", Key: "Odd/1.0", Actors: []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"},
 		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 20, Severity: evidence.Medium}
-	res, err := Analyzer{}.Classify(context.Background(), nil, []evidence.Campaign{c})
+	res, err := Session{}.Classify(context.Background(), nil, []evidence.Campaign{c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestOfflineObservations(t *testing.T) {
 
 func recommend(t *testing.T, format string, actors []evidence.Actor) []analysis.Recommendation {
 	t.Helper()
-	res, err := Analyzer{Format: format}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors})
+	res, err := Analyzer{}.Begin(analysis.RunInfo{Format: format}).Recommend(context.Background(), analysis.RecommendInput{Actors: actors})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,10 +213,10 @@ func TestOfflineRecommendOnlyWhatWasSeen(t *testing.T) {
 func TestOfflineCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := (Analyzer{}).Classify(ctx, fixture(), nil); err == nil {
+	if _, err := (Session{}).Classify(ctx, fixture(), nil); err == nil {
 		t.Error("Classify ignored a canceled context")
 	}
-	if _, err := (Analyzer{}).Recommend(ctx, analysis.RecommendInput{}); err == nil {
+	if _, err := (Session{}).Recommend(ctx, analysis.RecommendInput{}); err == nil {
 		t.Error("Recommend ignored a canceled context")
 	}
 }
@@ -228,7 +228,7 @@ func TestOfflineRecommendCampaignUA(t *testing.T) {
 	}
 	c := evidence.Campaign{Kind: "shared-user-agent", Key: "Odd/1.0", Actors: []string{"192.0.2.1", "192.0.2.2"},
 		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 8, Severity: evidence.Medium}
-	res, err := Analyzer{}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
+	res, err := Session{}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestOfflineRecommendCampaignUA(t *testing.T) {
 		t.Fatalf("campaign UA rule: %+v", r)
 	}
 	c.Severity = evidence.Low
-	res, _ = Analyzer{}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
+	res, _ = Session{}.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Campaigns: []evidence.Campaign{c}})
 	if find(res.Recommendations, "user agent shared") != nil {
 		t.Error("low-severity campaign got a blocking rule")
 	}
@@ -257,5 +257,30 @@ func TestCampaignMemberConfidence(t *testing.T) {
 	}
 	if o.Confidence <= m.Confidence {
 		t.Errorf("member with its own brute force: confidence %.2f, want above %.2f", o.Confidence, m.Confidence)
+	}
+}
+
+// The run's format reaches the advice: Amplify's features are named for an
+// Amplify log, conditionally when the format is unknown, and not at all for
+// another host's log.
+func TestRecommendFollowsTheRunFormat(t *testing.T) {
+	for _, tt := range []struct {
+		format string
+		want   string // in the hosting advice; "" means no Amplify advice
+	}{
+		{"amplify", "On Amplify Hosting, "},
+		{"", "If the site is on Amplify Hosting, "},
+		{"combined", ""},
+		{"cloudfront", ""},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			r := find(recommend(t, tt.format, fixture()), "Amplify Hosting settings")
+			switch {
+			case tt.want == "" && r != nil:
+				t.Errorf("Amplify advice for a %s log: %q", tt.format, r.Detail)
+			case tt.want != "" && (r == nil || !strings.HasPrefix(r.Detail, tt.want)):
+				t.Errorf("Amplify advice %+v, want it to start %q", r, tt.want)
+			}
+		})
 	}
 }
