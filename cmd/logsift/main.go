@@ -19,7 +19,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
@@ -166,9 +165,8 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	// Logs from the libraries go to stderr, and only when something is wrong.
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st := &pipeline.Stages{
-		Detect:   cfg,
-		Analyzer: offline.Analyzer{},
-		Logger:   logger,
+		Detect: cfg,
+		Logger: logger,
 		Format: logformat.Options{
 			Hint:             logformat.Format(f.hint),
 			MaxLineBytes:     f.maxLine,
@@ -180,7 +178,7 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 		if err != nil {
 			return exitError, err
 		}
-		st.Analyzer = bedrock.New(client, bedrock.Options{ModelID: f.model, RunTokenBudget: f.budget}, offline.Analyzer{})
+		st.Analyzer = bedrock.New(client, bedrock.Options{ModelID: f.model, RunTokenBudget: f.budget})
 	}
 	var progress pipeline.Progress
 	if !f.quiet && isTerminal(stderr) {
@@ -192,8 +190,16 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	} else {
 		rep, err = st.AnalyzeFiles(ctx, files, progress)
 	}
+	if errors.As(err, new(*pipeline.ModelThrottled)) {
+		return exitError, fmt.Errorf("%w; try again later, or ask for a higher Bedrock quota", err)
+	}
 	if err != nil {
 		return exitError, err
+	}
+	if f.model != "" && rep.Analysis.ModelUnavailable {
+		// The library says what happened (the report's notes); what to do
+		// about it is this front end's to say.
+		fmt.Fprintln(stderr, modelAdvice)
 	}
 	w := stdout
 	if f.out != "" {
@@ -220,6 +226,12 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	}
 	return exitClean, nil
 }
+
+// modelAdvice is what to check when --model could not be used for all of a
+// report.
+const modelAdvice = "logsift: the model was not used for all of this report (its notes say why). Check the AWS credentials " +
+	"(AWS_PROFILE or the environment), the region (--region), that access to the model is enabled in the Bedrock console " +
+	"of that region, and the model id's inference-profile prefix (us., eu., apac., global.); or run without --model for the offline analysis."
 
 // printable escapes what would act on a terminal instead of showing (control
 // and invisible format characters, invalid UTF-8) in a message that may carry

@@ -1,10 +1,17 @@
 // Package analysis holds what every analyzer shares: the verdicts, observations
-// and recommendations it answers with, the Analyzer interface, the limits on an
-// answer, Sanitize for attacker-controlled text, and Merge, which keeps the
-// rules' findings as the floor of any other answer. The analyzers live
-// elsewhere: analysis/offline (rules and fixed text, no network) and
-// internal/bedrock (a model, whose answers internal/bedrock/answer checks
-// against the evidence before Merge sees them).
+// and recommendations it answers with, the Analyzer and Session interfaces,
+// the limits on an answer, and Sanitize for attacker-controlled text.
+//
+// "The rules are the floor" is decided in one place, WithFallback: a model's
+// verdicts are merged onto the rules' (it may add categories and raise a
+// severity, never lower or remove a finding), the actors it passed over get
+// the rules' verdicts, and when it fails the answer is the rules' alone and
+// says why. Only ErrThrottled and the context's errors pass through, so that
+// the pipeline sees a result or a reason to wait.
+//
+// The analyzers live elsewhere: analysis/offline (rules and fixed text, no
+// network) and internal/bedrock (a model, whose answers
+// internal/bedrock/answer checks against the evidence first).
 package analysis
 
 import (
@@ -103,6 +110,9 @@ type ClassifyResult struct {
 	ModelUnavailable bool `json:"model_unavailable,omitempty"`
 	// OverBudget counts actors left to the rules because the token budget ran out.
 	OverBudget int `json:"over_budget,omitempty"`
+	// Skipped lists the actors the analyzer passed over (the token budget, a
+	// failed call): their verdicts are the floor's (see WithFallback).
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // RecommendInput is the aggregated picture the recommendations are written for.

@@ -11,15 +11,14 @@ import (
 // MaxNotes bounds the notes one answer of an analyzer can produce.
 const MaxNotes = 30
 
-// Merge combines the rules' verdicts with the model's (already verified) ones,
-// one verdict per actor in actors, in their order. For every actor the result
-// keeps at least the severity and the categories of the evidence and of the
-// rules' verdict; the model adds categories, may raise the severity and supplies
-// the rationale unless it rated the actor below the rules. A model calling a
-// rule-flagged actor benign is noted and ignored; an actor the model left out
-// gets the rules' verdict. rules may be
-// nil or partial: missing ones are built from the evidence (EvidenceVerdict).
-func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string) {
+// merge combines the floor's verdicts with the primary's (a model's, already
+// verified), one verdict per actor in actors, in their order. For every actor
+// the result keeps at least the severity and the categories of the evidence
+// and of the floor's verdict; the model adds categories, may raise the
+// severity and supplies the rationale unless it rated the actor below the
+// floor. A model calling a rule-flagged actor benign is noted and ignored; an
+// actor the model left out gets the floor's verdict.
+func merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string) {
 	byRules := make(map[string]Verdict, len(rules))
 	for _, v := range rules {
 		if _, dup := byRules[v.Actor]; !dup {
@@ -37,10 +36,7 @@ func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string
 	out := make([]Verdict, 0, len(actors))
 	for i := range actors {
 		a := &actors[i]
-		floor, ok := byRules[a.Actor]
-		if !ok {
-			floor = EvidenceVerdict(a)
-		}
+		floor := byRules[a.Actor] // the evidence below raises a missing one
 		floor.Actor = a.Actor
 		floor.Source = "rules"
 		floor.Severity = max(floor.Severity, a.Severity)
@@ -91,31 +87,6 @@ func Merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string
 		}
 	}
 	return out, n.List()
-}
-
-// EvidenceVerdict is the verdict the rules' evidence alone gives an actor.
-func EvidenceVerdict(a *evidence.Actor) Verdict {
-	v := Verdict{
-		Actor:      a.Actor,
-		Categories: slices.Clone(a.Categories),
-		Severity:   a.Severity,
-		Source:     "rules",
-	}
-	var reasons []string
-	for _, h := range a.Hits {
-		v.Severity = max(v.Severity, h.Severity)
-		v.Categories = evidence.UnionCategories(v.Categories, []evidence.Category{h.Category})
-		if h.Reason != "" {
-			reasons = append(reasons, Sanitize(h.Reason, 200))
-		}
-	}
-	// The rules do not measure confidence: a fired rule is certain about what it
-	// matched, not about intent. A fixed middle-high value says so.
-	if len(a.Hits) > 0 {
-		v.Confidence = 0.7
-	}
-	v.Rationale = Sanitize(strings.Join(reasons, "; "), MaxRationaleLen)
-	return v
 }
 
 func missing(want, got []evidence.Category) []evidence.Category {

@@ -62,7 +62,7 @@ func TestMerge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			actors := mergeActors()
-			got, notes := Merge(actors, nil, tt.model)
+			got, notes := merge(actors, nil, tt.model)
 			if len(got) != len(actors) {
 				t.Fatalf("%d verdicts for %d actors", len(got), len(actors))
 			}
@@ -97,7 +97,8 @@ func TestMergeDowngradeKeepsRulesRationale(t *testing.T) {
 		{Actor: "198.51.100.7", Categories: []evidence.Category{evidence.SQLInjection}, Severity: evidence.High, Confidence: 0.9,
 			Rationale: "sqlmap sent union select payloads."},
 	}
-	got, _ := Merge(actors, nil, model)
+	rules := []Verdict{{Actor: "192.0.2.44", Categories: []evidence.Category{evidence.SensitiveFiles}, Severity: evidence.Critical, Rationale: "3 distinct sensitive files requested"}}
+	got, _ := merge(actors, rules, model)
 	if got[2].Rationale != "3 distinct sensitive files requested" {
 		t.Errorf("downgraded verdict kept the model's rationale: %q", got[2].Rationale)
 	}
@@ -109,12 +110,13 @@ func TestMergeDowngradeKeepsRulesRationale(t *testing.T) {
 func TestMergeKeepsRulesVerdicts(t *testing.T) {
 	actors := mergeActors()
 	rules := []Verdict{{Actor: "198.51.100.7", Categories: []evidence.Category{evidence.ScannerUA}, Severity: evidence.Critical, Rationale: "offline text", Source: "rules"}}
-	got, _ := Merge(actors, rules, nil)
+	got, _ := merge(actors, rules, nil)
 	if got[0].Severity != evidence.Critical || !slices.Equal(got[0].Categories, []evidence.Category{evidence.SQLInjection, evidence.ScannerUA}) || got[0].Rationale != "offline text" {
 		t.Errorf("got %+v", got[0])
 	}
-	if got[1].Rationale != "30 WordPress probes" || got[1].Confidence == 0 {
-		t.Errorf("evidence verdict %+v", got[1])
+	// No rules' verdict: the evidence is the floor.
+	if got[1].Severity != evidence.Medium || !slices.Equal(got[1].Categories, []evidence.Category{evidence.WordPressScan}) || got[1].Source != "rules" {
+		t.Errorf("evidence floor %+v", got[1])
 	}
 }
 
@@ -122,7 +124,7 @@ func TestMergeKeepsConfidence(t *testing.T) {
 	actors := mergeActors()
 	rules := []Verdict{{Actor: "198.51.100.7", Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection}, Confidence: 0.9}}
 	model := []Verdict{{Actor: "198.51.100.7", Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection}, Confidence: 0.1, Rationale: "unsure"}}
-	got, _ := Merge(actors, rules, model)
+	got, _ := merge(actors, rules, model)
 	if got[0].Confidence != 0.9 || got[0].Rationale != "unsure" {
 		t.Errorf("got %+v", got[0])
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/notify"
@@ -101,10 +100,10 @@ func Rules(_ context.Context, _ aws.Config, st *pipeline.Stages) error {
 	return nil
 }
 
-// Model is the analyzer (Analyze, Aggregate): the Bedrock model, or the
-// offline one when LOGSIFT_USE_MODEL is "false".
+// Model is the analyzer (Analyze, Aggregate): the Bedrock model, whose
+// answers the stages give the rules as their floor, unless LOGSIFT_USE_MODEL
+// is "false" (the rules alone).
 func Model(ctx context.Context, cfg aws.Config, st *pipeline.Stages) error {
-	st.Analyzer = offline.Analyzer{}
 	if os.Getenv(EnvUseModel) == "false" {
 		return nil
 	}
@@ -120,7 +119,7 @@ func Model(ctx context.Context, cfg aws.Config, st *pipeline.Stages) error {
 	if err != nil {
 		return err
 	}
-	st.Analyzer = bedrock.New(client, opts, offline.Analyzer{})
+	st.Analyzer = bedrock.New(client, opts)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/pipeline"
 )
@@ -42,10 +41,10 @@ func TestStages(t *testing.T) {
 					t.Errorf("filter got an analyzer %T", st.Analyzer)
 				}
 			}},
-		{name: "offline model", parts: []Part{Model}, env: map[string]string{EnvUseModel: "false", EnvTokenBudget: "-5"},
+		{name: "rules alone", parts: []Part{Model}, env: map[string]string{EnvUseModel: "false", EnvTokenBudget: "-5"},
 			check: func(t *testing.T, st *pipeline.Stages) {
-				if _, ok := st.Analyzer.(offline.Analyzer); !ok || st.Analyzer.Name() != "offline" {
-					t.Errorf("analyzer %T %q, want offline", st.Analyzer, st.Analyzer.Name())
+				if st.Analyzer != nil {
+					t.Errorf("analyzer %T, want none (the rules alone)", st.Analyzer)
 				}
 			}},
 		{name: "model", parts: []Part{Model}, env: map[string]string{EnvModelID: "global.anthropic.claude-haiku-4-5-20251001-v1:0"},

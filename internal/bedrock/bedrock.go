@@ -1,10 +1,11 @@
 // Package bedrock is the analysis.Analyzer backed by a model on Amazon Bedrock
 // (the Converse API with one forced tool). The model sees aggregates and a few
 // sanitized samples per actor, never raw logs; its answer is validated against
-// the tool schema, checked against the evidence and merged with the rules'
-// verdicts, so it can explain and add findings but not remove them. When the
-// model cannot help (errors, garbage, budget) the verdicts come from the
-// fallback analyzer and the result says why.
+// the tool schema and checked against the evidence (internal/bedrock/answer).
+// The analyzer answers for the actors the model judged and lists the ones it
+// passed over (budget, a failed call); wrapped in analysis.WithFallback, as
+// the front ends do, the rules' verdicts are the floor of its answer.
+// Errors say what happened; what to do about it is the front end's to say.
 package bedrock
 
 import (
@@ -90,17 +91,14 @@ func (o *Options) defaults() {
 // It holds the client and the options; each run's budget is in the Session
 // that Begin returns. It is safe for concurrent use.
 type Analyzer struct {
-	c        Client
-	opt      Options
-	fallback analysis.Analyzer
+	c   Client
+	opt Options
 }
 
 var _ analysis.Analyzer = (*Analyzer)(nil)
 
-// New returns an Analyzer calling c. fallback supplies the rules' verdicts and
-// the recommendations when the model cannot; nil means verdicts built from the
-// evidence alone and no recommendations.
-func New(c Client, o Options, fallback analysis.Analyzer) *Analyzer {
+// New returns an Analyzer calling c.
+func New(c Client, o Options) *Analyzer {
 	if o.Region == "" {
 		// For the messages: the region the SDK client really calls.
 		if rc, ok := c.(*bedrockruntime.Client); ok {
@@ -108,7 +106,7 @@ func New(c Client, o Options, fallback analysis.Analyzer) *Analyzer {
 		}
 	}
 	o.defaults()
-	return &Analyzer{c: c, opt: o, fallback: fallback}
+	return &Analyzer{c: c, opt: o}
 }
 
 // Options returns the options in effect, defaults filled in.
@@ -125,18 +123,14 @@ func (a *Analyzer) Begin(run analysis.RunInfo) analysis.Session {
 	if run.Chunks > 1 {
 		s.budget = max(s.budget/int64(run.Chunks), 1)
 	}
-	if a.fallback != nil {
-		s.fallback = a.fallback.Begin(run)
-	}
 	return s
 }
 
 // session is one run's use of the model.
 type session struct {
 	model    *Analyzer
-	fallback analysis.Session // nil: verdicts from the evidence alone
-	budget   int64            // tokens this session may use
-	deadline time.Time        // zero: none
+	budget   int64     // tokens this session may use
+	deadline time.Time // zero: none
 
 	mu    sync.Mutex
 	spent int64 // tokens used or reserved against budget
@@ -163,20 +157,20 @@ func (s *session) settle(reserved int64, u analysis.Usage) {
 // errInvalidAnswer is a model answer that failed validation twice.
 var errInvalidAnswer = errors.New("the model's answer did not match the tool schema")
 
-// Classify implements analysis.Session.
+// Classify implements analysis.Session: verdicts for the actors the model
+// judged, checked against the evidence, and in Skipped the actors it passed
+// over (over the budget, or after a failed call) with a note saying why.
+// ModelUnavailable is set when it judged none. An error wraps
+// analysis.ErrThrottled or analysis.ErrUnavailable, or is the context's.
 func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) (analysis.ClassifyResult, error) {
 	a := s.model
 	res := analysis.ClassifyResult{Usage: analysis.Usage{Model: a.opt.ModelID}}
 	if len(actors) == 0 {
 		return res, nil
 	}
-	fb := s.rulesResult(ctx, actors, campaigns)
-	rules := fb.Verdicts
-
 	nonce := newNonce()
 	overhead := classifyOverhead(nonce)
 
-	final := make(map[string]analysis.Verdict, len(actors))
 	var notes []string
 	var unsent []evidence.Actor
 	answered := 0
@@ -231,51 +225,28 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 			if ctx.Err() != nil {
 				return analysis.ClassifyResult{}, fmt.Errorf("classifying with %s: %w", a.opt.ModelID, ctx.Err())
 			}
-			kind, msg := a.classifyErr(err)
-			switch kind {
-			case kindThrottled:
-				return analysis.ClassifyResult{}, fmt.Errorf("%s: %w", msg, analysis.ErrThrottled)
-			case kindUnavailable:
-				return analysis.ClassifyResult{}, fmt.Errorf("%s: %w", msg, analysis.ErrUnavailable)
+			ce := a.callError(err)
+			if ce.kind != kindOther {
+				return analysis.ClassifyResult{}, ce
 			}
-			a.opt.Logger.Warn("model classify failed; using the rules", "model", a.opt.ModelID, "actors", len(batch), "err", err)
-			failReason = msg
-			continue // start stays: this batch is handed to the rules above
+			a.opt.Logger.Warn("model classify failed; passing the rest over", "model", a.opt.ModelID, "actors", len(batch), "err", err)
+			failReason = ce.msg
+			continue // start stays: this batch is passed over above
 		}
 		answered++
 		verified, vnotes := answer.VerifyClassify(batch, campaigns, ans)
-		merged, mnotes := analysis.Merge(batch, rules, verified.Verdicts)
-		for _, v := range merged {
-			final[v.Actor] = v
-		}
+		res.Verdicts = append(res.Verdicts, verified.Verdicts...)
 		res.Observations = append(res.Observations, verified.Observations...)
 		notes = append(notes, vnotes...)
-		notes = append(notes, mnotes...)
 		start = end
 	}
-	if len(unsent) > 0 {
-		merged, _ := analysis.Merge(unsent, rules, nil)
-		for _, v := range merged {
-			final[v.Actor] = v
-		}
+	for _, ac := range unsent {
+		res.Skipped = append(res.Skipped, ac.Actor)
 	}
 	if failReason != "" {
 		notes = append(notes, fmt.Sprintf("the model was not used for %d actors (%s); their verdicts come from the rules", len(unsent), failReason))
 	}
-	for i := range actors {
-		if v, ok := final[actors[i].Actor]; ok {
-			res.Verdicts = append(res.Verdicts, v)
-			delete(final, actors[i].Actor) // one verdict per actor even if listed twice
-		}
-	}
 	res.ModelUnavailable = answered == 0
-	if len(res.Observations) == 0 {
-		// The rules' remarks on campaigns, when the model made none.
-		res.Observations = fb.Observations
-	}
-	if res.ModelUnavailable {
-		notes = append(notes, fb.Notes...)
-	}
 	res.Usage.CostUSD = a.cost(res.Usage, &notes)
 	res.Notes = notes
 	return res, nil
@@ -293,20 +264,6 @@ func (a *Analyzer) classifyCall(nonce string, overhead int64, batch []evidence.A
 // classifyOverhead estimates the tokens of a classify call besides the prompt.
 func classifyOverhead(nonce string) int64 {
 	return estimateTokens(fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool)) + schemaTokens(answer.ClassifySchema()) + 200
-}
-
-// rulesResult asks the fallback analyzer for the floor verdicts (Merge fills
-// in any it does not give from the evidence) and its observations.
-func (s *session) rulesResult(ctx context.Context, actors []evidence.Actor, campaigns []evidence.Campaign) analysis.ClassifyResult {
-	if s.fallback == nil {
-		return analysis.ClassifyResult{}
-	}
-	r, err := s.fallback.Classify(ctx, actors, campaigns)
-	if err != nil {
-		s.model.opt.Logger.Warn("fallback analyzer failed; verdicts from the evidence", "err", err)
-		return analysis.ClassifyResult{}
-	}
-	return r
 }
 
 // relatedCampaigns renders the campaigns involving any actor of the batch.
@@ -330,9 +287,10 @@ func (a *Analyzer) relatedCampaigns(batch []evidence.Actor, campaigns []evidence
 	return out
 }
 
-// Recommend implements analysis.Session. Whatever goes wrong with the model
-// (throttling and access included), it falls back to the fallback analyzer's
-// advice and says why: one small call is not worth failing a run for.
+// Recommend implements analysis.Session. When the model gives no usable
+// advice (its call failed, the budget was spent, or nothing was left after
+// checking) it returns an error saying what happened, with the result still
+// carrying the notes and usage of what was tried.
 func (s *session) Recommend(ctx context.Context, in analysis.RecommendInput) (analysis.RecommendResult, error) {
 	a := s.model
 	res := analysis.RecommendResult{Usage: analysis.Usage{Model: a.opt.ModelID}}
@@ -344,45 +302,27 @@ func (s *session) Recommend(ctx context.Context, in analysis.RecommendInput) (an
 	prompt := a.recommendPrompt(nonce, in)
 	maxOut := int32(min(a.opt.MaxOutputTokens, 3000))
 	reserved := estimateTokens(system) + estimateTokens(prompt) + schemaTokens(answer.RecommendSchema()) + int64(maxOut)
-	var why string
 	if !s.reserve(reserved) {
-		why = "the token budget was spent"
-	} else {
-		ans, usage, err := converseTool(ctx, a, system, prompt, answer.RecommendTool,
-			"Record prioritised recommendations for the findings.", answer.RecommendSchema(), maxOut, answer.ParseRecommend)
-		s.settle(reserved, usage)
-		res.Usage.Add(usage)
-		var notes []string
-		res.Usage.CostUSD = a.cost(res.Usage, &notes)
-		if err == nil {
-			verified, vnotes := answer.VerifyRecommend(in, ans)
-			if len(verified.Recommendations) > 0 {
-				res.Recommendations = verified.Recommendations
-				res.Notes = append(notes, vnotes...)
-				return res, nil
-			}
-			notes = append(notes, vnotes...)
-			why = "nothing was left of its recommendations after checking them against the findings"
-		} else {
-			if ctx.Err() != nil {
-				return analysis.RecommendResult{}, fmt.Errorf("recommending with %s: %w", a.opt.ModelID, ctx.Err())
-			}
-			_, why = a.classifyErr(err)
-			a.opt.Logger.Warn("model recommend failed; using the fallback", "model", a.opt.ModelID, "err", err)
-		}
-		res.Notes = notes
+		return res, errors.New("the token budget was spent")
 	}
-	res.ModelUnavailable = true
-	res.Notes = append(res.Notes, "recommendations come from the rules: "+why)
-	if s.fallback != nil {
-		fb, err := s.fallback.Recommend(ctx, in)
-		if err != nil {
-			return res, fmt.Errorf("fallback recommendations: %w", err)
+	ans, usage, err := converseTool(ctx, a, system, prompt, answer.RecommendTool,
+		"Record prioritised recommendations for the findings.", answer.RecommendSchema(), maxOut, answer.ParseRecommend)
+	s.settle(reserved, usage)
+	res.Usage.Add(usage)
+	res.Usage.CostUSD = a.cost(res.Usage, &res.Notes)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("recommending with %s: %w", a.opt.ModelID, ctx.Err())
 		}
-		res.Recommendations = fb.Recommendations
-		res.Notes = append(res.Notes, fb.Notes...)
-		res.Usage.Add(fb.Usage)
+		a.opt.Logger.Warn("model recommend failed", "model", a.opt.ModelID, "err", err)
+		return res, a.callError(err)
 	}
+	verified, vnotes := answer.VerifyRecommend(in, ans)
+	res.Notes = append(res.Notes, vnotes...)
+	if len(verified.Recommendations) == 0 {
+		return res, errors.New("nothing was left of its recommendations after checking them against the findings")
+	}
+	res.Recommendations = verified.Recommendations
 	return res, nil
 }
 

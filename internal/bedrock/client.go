@@ -111,47 +111,65 @@ func IsThrottled(err error) bool {
 type errKind int
 
 const (
-	kindOther       errKind = iota // fall back to the rules, note why
-	kindThrottled                  // return analysis.ErrThrottled
-	kindUnavailable                // return analysis.ErrUnavailable
+	kindOther       errKind = iota // the call failed: pass the actors over, note why
+	kindThrottled                  // matches analysis.ErrThrottled
+	kindUnavailable                // matches analysis.ErrUnavailable
 )
 
-// classifyErr sorts a Converse error and says, for the user, what happened and
-// what to do about it.
-func (a *Analyzer) classifyErr(err error) (errKind, string) {
+// callError is a model call that failed for good. Its message says what
+// happened, in terms a person can act on, but not what to do: that depends on
+// where logsift runs, and the front ends say it. errors.Is matches
+// analysis.ErrThrottled or analysis.ErrUnavailable by kind.
+type callError struct {
+	kind errKind
+	msg  string
+	err  error
+}
+
+func (e *callError) Error() string { return e.msg }
+func (e *callError) Unwrap() error { return e.err }
+
+func (e *callError) Is(target error) bool {
+	return (e.kind == kindThrottled && target == analysis.ErrThrottled) ||
+		(e.kind == kindUnavailable && target == analysis.ErrUnavailable)
+}
+
+// callError sorts a Converse error and says what happened.
+func (a *Analyzer) callError(err error) *callError {
+	kind, msg := a.describe(err)
+	return &callError{kind: kind, msg: msg, err: err}
+}
+
+func (a *Analyzer) describe(err error) (errKind, string) {
 	region := a.opt.Region
 	if region == "" {
-		region = "your region"
+		region = "the configured region"
 	}
 	model := a.opt.ModelID
 	if IsThrottled(err) {
-		return kindThrottled, fmt.Sprintf("Bedrock kept throttling %s after the retries; try again later or request a higher quota", model)
+		return kindThrottled, fmt.Sprintf("Bedrock kept throttling %s after the retries", model)
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		msg := ae.ErrorMessage()
+		msg := analysis.Sanitize(ae.ErrorMessage(), 200)
 		switch ae.ErrorCode() {
 		case "AccessDeniedException":
-			return kindUnavailable, fmt.Sprintf("access to %s was denied in %s (%s): enable model access for %s in the Bedrock console in %s, "+
-				"and grant bedrock:InvokeModel on the inference profile arn:aws:bedrock:%s:ACCOUNT:inference-profile/%s and the foundation models it routes to",
-				model, region, analysis.Sanitize(msg, 200), model, region, region, model)
+			return kindUnavailable, fmt.Sprintf("access to %s was denied in %s (%s)", model, region, msg)
 		case "ResourceNotFoundException":
-			return kindUnavailable, fmt.Sprintf("model %s was not found in %s (%s): check the model id and its inference-profile prefix (us., eu., apac., global.), "+
-				"and enable model access in the Bedrock console", model, region, analysis.Sanitize(msg, 200))
+			return kindUnavailable, fmt.Sprintf("model %s was not found in %s (%s)", model, region, msg)
 		case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature", "MissingAuthenticationToken":
-			return kindUnavailable, fmt.Sprintf("AWS rejected the credentials (%s): refresh them or run without --model for the offline analysis", analysis.Sanitize(msg, 200))
+			return kindUnavailable, fmt.Sprintf("AWS rejected the credentials (%s)", msg)
 		case "ValidationException":
 			l := strings.ToLower(msg)
 			if strings.Contains(l, "model") && (strings.Contains(l, "identifier") || strings.Contains(l, "model id") ||
 				strings.Contains(l, "inference profile") || strings.Contains(l, "on-demand throughput") ||
 				strings.Contains(l, "not supported") || strings.Contains(l, "access")) {
-				return kindUnavailable, fmt.Sprintf("Bedrock rejected model id %s in %s (%s): use an inference profile id such as us.anthropic.claude-haiku-4-5-20251001-v1:0 "+
-					"and enable model access in the Bedrock console", model, region, analysis.Sanitize(msg, 200))
+				return kindUnavailable, fmt.Sprintf("Bedrock rejected model id %s in %s (%s)", model, region, msg)
 			}
 		}
 	}
 	if s := err.Error(); strings.Contains(s, "get credentials") || strings.Contains(s, "failed to retrieve credentials") {
-		return kindUnavailable, "no AWS credentials were found: configure them (AWS_PROFILE, environment, or an IAM role) or run without --model for the offline analysis"
+		return kindUnavailable, "no AWS credentials were found"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return kindOther, fmt.Sprintf("the model call timed out after %s", a.opt.CallTimeout)

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -97,35 +96,19 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		verdicts         []analysis.Verdict
 		observations     []analysis.Observation
 		info             = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
-		unanalysed       []evidence.Actor
 	)
 	for _, c := range chunks {
 		input.Actors += int64(c.Evidence.Actors)
 		suspicious = append(suspicious, c.Evidence.Suspicious...)
 		weak = append(weak, c.Evidence.Weak...)
-		if c.Verdicts == nil {
-			unanalysed = append(unanalysed, c.Evidence.Suspicious...)
-			continue
+		if v := c.Verdicts; v != nil {
+			verdicts = append(verdicts, v.Verdicts...)
+			observations = append(observations, v.Observations...)
+			info.Notes = append(info.Notes, v.Notes...)
+			info.Usage.Add(v.Usage)
+			info.Truncated = info.Truncated || v.OverBudget > 0
+			info.ModelUnavailable = info.ModelUnavailable || v.ModelUnavailable
 		}
-		v := c.Verdicts
-		verdicts = append(verdicts, v.Verdicts...)
-		observations = append(observations, v.Observations...)
-		info.Notes = append(info.Notes, v.Notes...)
-		info.Usage.Add(v.Usage)
-		info.Truncated = info.Truncated || v.OverBudget > 0
-		if v.ModelUnavailable {
-			info.ModelUnavailable = true
-			if len(v.Verdicts) == 0 {
-				unanalysed = append(unanalysed, c.Evidence.Suspicious...)
-			}
-		}
-	}
-	if len(unanalysed) > 0 {
-		res, err := s.fallback().Begin(run).Classify(ctx, unanalysed, nil)
-		if err != nil {
-			return nil, fmt.Errorf("offline analysis: %w", err)
-		}
-		verdicts = append(verdicts, res.Verdicts...)
 	}
 
 	// Weak actors (below every threshold alone) that share a campaign become
@@ -138,37 +121,36 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 			suspicious = append(suspicious, a)
 		}
 	}
+	// The actors no session judged (a chunk the state machine gave up on for
+	// throttling, the actors a campaign promoted) get the rules' verdict.
+	judged := make(map[string]bool, len(verdicts))
+	for _, v := range verdicts {
+		judged[v.Actor] = true
+	}
+	var unjudged []evidence.Actor
+	for _, a := range suspicious {
+		if !judged[a.Actor] {
+			unjudged = append(unjudged, a)
+		}
+	}
+	if len(unjudged) > 0 {
+		res, err := s.floor().Begin(run).Classify(ctx, unjudged, nil)
+		if err != nil {
+			return nil, fmt.Errorf("rules' verdicts: %w", err)
+		}
+		verdicts = append(verdicts, res.Verdicts...)
+	}
 
 	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns}
 	var recs analysis.RecommendResult
-	var err error
 	if len(suspicious) > 0 {
-		recs, err = sess.Recommend(ctx, recIn)
-		if err != nil && ctx.Err() == nil {
-			note := "recommendations: model unavailable: " + err.Error()
-			if errors.Is(err, analysis.ErrThrottled) {
-				note = "recommendations: the model stayed throttled; advice comes from the rules"
-			}
-			info.Notes = append(info.Notes, note)
-			info.ModelUnavailable = true
-			err = nil
-			recs = analysis.RecommendResult{}
-		}
-		if err != nil {
-			return nil, err
+		var err error
+		if recs, err = sess.Recommend(ctx, recIn); err != nil {
+			return nil, fmt.Errorf("recommendations: %w", err)
 		}
 		info.Usage.Add(recs.Usage)
 		info.Notes = append(info.Notes, recs.Notes...)
-		if recs.ModelUnavailable {
-			info.ModelUnavailable = true
-		}
-	}
-	if len(recs.Recommendations) == 0 && len(suspicious) > 0 {
-		fb, err := s.fallback().Begin(run).Recommend(ctx, recIn)
-		if err != nil {
-			return nil, fmt.Errorf("offline recommendations: %w", err)
-		}
-		recs.Recommendations = fb.Recommendations
+		info.ModelUnavailable = info.ModelUnavailable || recs.ModelUnavailable
 	}
 
 	return report.Build(report.BuildInput{

@@ -14,7 +14,7 @@ import (
 // chunk's suspicious actors and stores them under work/<run>/verdicts/.
 // When the model stays throttled it returns *ModelThrottled so that the state
 // machine can back off and retry; when it cannot be used at all, the verdicts
-// come from the rules and say so.
+// come from the rules and say so (analysis.WithFallback).
 func (s *Stages) Analyze(ctx context.Context, in FilterOutput) (AnalyzeOutput, error) {
 	out := AnalyzeOutput{Run: in.Run, Chunk: in.Chunk, EvidenceKey: in.EvidenceKey, Suspicious: in.Suspicious}
 	var ch evidence.Chunk
@@ -24,7 +24,7 @@ func (s *Stages) Analyze(ctx context.Context, in FilterOutput) (AnalyzeOutput, e
 	// The chunk's session gets its share of the run's budget: every chunk is
 	// analysed by its own invocation.
 	run := analysis.RunInfo{Chunks: in.Chunks, Deadline: deadline(ctx)}
-	res, err := s.classify(ctx, run, s.analyzer().Begin(run), ch.Suspicious)
+	res, err := classify(ctx, s.analyzer().Begin(run), ch.Suspicious)
 	if err != nil {
 		return out, err
 	}
@@ -45,29 +45,13 @@ func deadline(ctx context.Context) time.Time {
 	return d
 }
 
-// classify runs the session with the rules as the floor.
-func (s *Stages) classify(ctx context.Context, run analysis.RunInfo, sess analysis.Session, actors []evidence.Actor) (analysis.ClassifyResult, error) {
-	if len(actors) == 0 {
-		return analysis.ClassifyResult{Verdicts: []analysis.Verdict{}}, nil
-	}
+// classify asks the session for verdicts. Its answer is a result (from the
+// rules when the model could not be used, saying so) or, when the model stayed
+// throttled, *ModelThrottled for the state machine's Retry.
+func classify(ctx context.Context, sess analysis.Session, actors []evidence.Actor) (analysis.ClassifyResult, error) {
 	res, err := sess.Classify(ctx, actors, nil)
-	if err == nil {
-		return res, nil
-	}
 	if errors.Is(err, analysis.ErrThrottled) {
 		return res, &ModelThrottled{Err: err}
 	}
-	if ctx.Err() != nil {
-		return res, ctx.Err()
-	}
-	// Anything else (access denied, model not enabled, an outage): the report
-	// still goes out, from the rules, and says why the model was not used.
-	fb, ferr := s.fallback().Begin(run).Classify(ctx, actors, nil)
-	if ferr != nil {
-		return fb, fmt.Errorf("offline analysis after model error (%v): %w", err, ferr)
-	}
-	fb.ModelUnavailable = true
-	fb.Notes = append(fb.Notes, "model unavailable: "+err.Error())
-	s.log().Warn("model unavailable, using the rules", "error", err)
-	return fb, nil
+	return res, err
 }

@@ -68,7 +68,7 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	run := analysis.RunInfo{Format: runFormat(src.Format), Deadline: deadline(ctx)}
 	sess := s.analyzer().Begin(run)
 	if len(ch.Suspicious) > 0 {
-		res, err := s.classify(ctx, run, sess, ch.Suspicious)
+		res, err := classify(ctx, sess, ch.Suspicious)
 		if err != nil {
 			return nil, err
 		}

@@ -86,10 +86,9 @@ func actorsOf(r *report.Report) []string {
 
 func newStages(t *testing.T) *Stages {
 	return &Stages{
-		Store:    store.Dir{Root: t.TempDir()},
-		Detect:   detect.DefaultConfig(),
-		Analyzer: offline.Analyzer{},
-		TempDir:  t.TempDir(),
+		Store:   store.Dir{Root: t.TempDir()},
+		Detect:  detect.DefaultConfig(),
+		TempDir: t.TempDir(),
 	}
 }
 

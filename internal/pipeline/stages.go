@@ -44,11 +44,14 @@ type Notifier interface {
 // run is in the analyzer's Session). A Lambda fills in only what its stage
 // uses (see internal/awsenv).
 type Stages struct {
-	Store    store.Store
-	Detect   detect.Config
-	Analyzer analysis.Analyzer // the model, or offline.Analyzer (default: Fallback)
-	// Fallback classifies and advises when Analyzer cannot (default offline.Analyzer).
-	Fallback analysis.Analyzer
+	Store  store.Store
+	Detect detect.Config
+	// Analyzer is the model; nil means the rules alone (Floor). Its answers
+	// are given Floor's verdicts as their floor (analysis.WithFallback).
+	Analyzer analysis.Analyzer
+	// Floor judges the actors no model saw and is the floor of every model
+	// answer (default offline.Analyzer).
+	Floor    analysis.Analyzer
 	Notifier Notifier
 	Format   logformat.Options // parser limits and format hint
 
@@ -72,16 +75,18 @@ func (s *Stages) log() *slog.Logger {
 	return slog.Default()
 }
 
+// analyzer is the run's analyzer: the model with the rules as its floor, or
+// the rules alone.
 func (s *Stages) analyzer() analysis.Analyzer {
-	if s.Analyzer != nil {
-		return s.Analyzer
+	if s.Analyzer == nil {
+		return s.floor()
 	}
-	return s.fallback()
+	return analysis.WithFallback(s.Analyzer, s.floor())
 }
 
-func (s *Stages) fallback() analysis.Analyzer {
-	if s.Fallback != nil {
-		return s.Fallback
+func (s *Stages) floor() analysis.Analyzer {
+	if s.Floor != nil {
+		return s.Floor
 	}
 	return offline.Analyzer{}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
-	"github.com/logsift/logsift/internal/analysis/offline"
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -32,10 +31,9 @@ type BuildInput struct {
 // limits and managed rules: blocking them outright hurts more than it helps.
 const BlockMinSeverity = evidence.Medium
 
-// Build assembles the report. Every actor in in.Actors becomes a finding,
-// whatever the verdicts say: a missing verdict gives a rules-only finding, and
-// a verdict can add categories and raise the severity but never lower it or
-// drop a rule's category.
+// Build assembles the report. Every actor in in.Actors becomes a finding, with
+// its verdict as given: the verdicts are merged already, the rules' being the
+// floor of each (analysis.WithFallback).
 func Build(in BuildInput) *Report {
 	r := &Report{
 		SchemaVersion:   SchemaVersion,
@@ -101,15 +99,14 @@ func Build(in BuildInput) *Report {
 	return r
 }
 
-// finding merges an actor's evidence with its verdict.
+// finding is an actor's evidence with its verdict, as the analyzer merged it
+// (analysis.WithFallback keeps the rules as the floor of every verdict). An
+// actor without a verdict is shown as the evidence has it.
 func finding(a *evidence.Actor, verdicts map[string]analysis.Verdict) Finding {
-	floor := offline.Verdict(a)
 	f := Finding{
 		Actor:         a.Actor,
-		Severity:      max(floor.Severity, a.Severity),
-		Categories:    slices.Clone(floor.Categories),
-		Confidence:    floor.Confidence,
-		Rationale:     floor.Rationale,
+		Severity:      a.Severity,
+		Categories:    slices.Clone(a.Categories),
 		VerdictSource: "rules",
 		Evidence:      *a,
 	}
@@ -117,21 +114,10 @@ func finding(a *evidence.Actor, verdicts map[string]analysis.Verdict) Finding {
 	if !ok {
 		return f
 	}
-	f.Severity = max(f.Severity, min(v.Severity, evidence.Critical))
-	for _, c := range v.Categories {
-		if c.Valid() && !slices.Contains(f.Categories, c) {
-			f.Categories = append(f.Categories, c)
-		}
-	}
-	slices.SortStableFunc(f.Categories, func(x, y evidence.Category) int {
-		return slices.Index(evidence.Categories, x) - slices.Index(evidence.Categories, y)
-	})
-	if v.Confidence > 0 {
-		f.Confidence = min(v.Confidence, 1)
-	}
-	if strings.TrimSpace(v.Rationale) != "" {
-		f.Rationale = v.Rationale
-	}
+	f.Severity = min(v.Severity, evidence.Critical)
+	f.Categories = slices.Clone(v.Categories)
+	f.Confidence = v.Confidence
+	f.Rationale = v.Rationale
 	if v.Source != "" {
 		f.VerdictSource = v.Source
 	}

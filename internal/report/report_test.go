@@ -98,13 +98,14 @@ func TestBuildFindings(t *testing.T) {
 	r := Build(BuildInput{
 		Generated: t0,
 		Actors:    []evidence.Actor{low, med, high, v6},
+		// Merged verdicts (analysis.WithFallback): the report shows them as given.
 		Verdicts: []analysis.Verdict{
-			// Lower severity and a missing category: the rules' floor stands.
-			{Actor: "198.51.100.4", Severity: evidence.Low, Categories: []evidence.Category{evidence.SQLInjection}, Confidence: 0.4, Rationale: "model says", Source: "model"},
+			{Actor: "198.51.100.4", Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection, evidence.ScannerUA}, Confidence: 0.4, Rationale: "model says", Source: "model"},
 			// Adds a category and raises the severity.
-			{Actor: "192.0.2.10", Severity: evidence.High, Categories: []evidence.Category{evidence.WordPressScan, evidence.AdminProbing}, Confidence: 0.8, Source: "model"},
+			{Actor: "192.0.2.10", Severity: evidence.High, Categories: []evidence.Category{evidence.WordPressScan, evidence.AdminProbing}, Confidence: 0.8, Rationale: "model adds", Source: "model"},
 			// A verdict for an actor the rules did not flag adds no finding.
 			{Actor: "192.0.2.99", Severity: evidence.Critical, Source: "model"},
+			{Actor: "192.0.2.50", Severity: evidence.Low, Categories: []evidence.Category{evidence.AggressiveCrawl}, Confidence: 0.6, Rationale: "rules say", Source: "rules"},
 		},
 		Campaigns: []evidence.Campaign{{Kind: "shared-probe-set", Key: "k", Actors: []string{"192.0.2.10", "198.51.100.4"}, Severity: evidence.Medium}},
 		Recommendations: []analysis.Recommendation{
@@ -125,15 +126,18 @@ func TestBuildFindings(t *testing.T) {
 		t.Fatalf("order %v, want %v", order, want)
 	}
 	f := r.Findings[0]
-	if f.Severity != evidence.High || !slices.Contains(f.Categories, evidence.ScannerUA) || f.VerdictSource != "model" || f.Rationale != "model says" {
-		t.Errorf("verdict weakened the rules' finding: %+v", f)
+	if f.Severity != evidence.High || !slices.Equal(f.Categories, []evidence.Category{evidence.SQLInjection, evidence.ScannerUA}) || f.VerdictSource != "model" || f.Rationale != "model says" || f.Confidence != 0.4 {
+		t.Errorf("finding differs from its verdict: %+v", f)
 	}
 	f = r.Findings[1]
-	if f.Severity != evidence.High || !slices.Contains(f.Categories, evidence.AdminProbing) || f.Rationale == "" {
-		t.Errorf("verdict's additions lost, or empty rationale not filled from the rules: %+v", f)
+	if f.Severity != evidence.High || !slices.Contains(f.Categories, evidence.AdminProbing) || f.Rationale != "model adds" {
+		t.Errorf("verdict's additions lost: %+v", f)
 	}
-	if f := r.Findings[2]; f.VerdictSource != "rules" || f.Rationale == "" || f.Confidence <= 0 {
-		t.Errorf("actor without verdict: %+v", f)
+	if f := r.Findings[2]; f.VerdictSource != "rules" || f.Severity != evidence.High || !slices.Equal(f.Categories, []evidence.Category{evidence.BruteForce}) {
+		t.Errorf("actor without verdict not shown as the evidence has it: %+v", f)
+	}
+	if f := r.Findings[3]; f.Rationale != "rules say" || f.VerdictSource != "rules" {
+		t.Errorf("rules' verdict: %+v", f)
 	}
 	if !slices.Equal(r.Findings[0].Campaigns, []int{0}) || !slices.Equal(r.Findings[1].Campaigns, []int{0}) || len(r.Findings[2].Campaigns) != 0 {
 		t.Errorf("campaign links: %v %v %v", r.Findings[0].Campaigns, r.Findings[1].Campaigns, r.Findings[2].Campaigns)

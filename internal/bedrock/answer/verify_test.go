@@ -187,13 +187,15 @@ func FuzzVerify(f *testing.F) {
 			Observations: []analysis.Observation{{Actors: []string{actor}, Summary: rationale}},
 		}
 		got, _ := VerifyClassify(actors, nil, ans)
-		merged, _ := analysis.Merge(actors, nil, got.Verdicts)
-		if len(merged) != len(actors) {
-			t.Fatalf("%d verdicts", len(merged))
-		}
-		for i, v := range merged {
-			if v.Severity < actors[i].Severity || len(v.Rationale) > analysis.MaxRationaleLen {
+		ix := newIndex(actors, nil)
+		for _, v := range got.Verdicts {
+			if _, ok := ix.actor(v.Actor); !ok || len(v.Rationale) > analysis.MaxRationaleLen {
 				t.Fatalf("verdict %+v", v)
+			}
+		}
+		for _, o := range got.Observations {
+			if len(o.Summary) > analysis.MaxSummaryLen || len(o.Actors) == 0 {
+				t.Fatalf("observation %+v", o)
 			}
 		}
 		rec, _ := VerifyRecommend(analysis.RecommendInput{Actors: actors}, Recommend{Recommendations: []analysis.Recommendation{{Title: rationale, Detail: rationale, Actors: []string{actor}}}})
