@@ -7,8 +7,8 @@
 // the evidence the model was shown: actors it was not shown are dropped, and
 // sentences that name an IP address, a path or a request count the evidence
 // does not contain are dropped. Every drop becomes a note for the report.
-// analysis.Merge then makes sure the answer can add to the rules' findings but
-// not remove or weaken them.
+// analysis.WithFallback then makes sure the answer can add to the rules'
+// findings but not remove or weaken them.
 //
 // The schema checker implements only the subset of JSON Schema the two tool
 // schemas use; the schemas are built from evidence.Categories and the
