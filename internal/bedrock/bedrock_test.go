@@ -342,8 +342,8 @@ func TestRetries(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("error %v, want %v", err, tt.wantErr)
 				}
-				if tt.wantErr == analysis.ErrThrottled && !IsThrottled(err) {
-					t.Error("IsThrottled is false")
+				if tt.wantErr == analysis.ErrThrottled && !isThrottled(err) {
+					t.Error("isThrottled is false")
 				}
 				return
 			}

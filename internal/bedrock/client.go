@@ -95,8 +95,8 @@ var throttleCodes = map[string]bool{
 	"TooManyRequestsException":      true,
 }
 
-// IsThrottled reports whether err is (or wraps) a final throttling error.
-func IsThrottled(err error) bool {
+// isThrottled reports whether err is (or wraps) a final throttling error.
+func isThrottled(err error) bool {
 	if errors.Is(err, analysis.ErrThrottled) {
 		return true
 	}
@@ -146,7 +146,7 @@ func (a *Analyzer) describe(err error) (errKind, string) {
 		region = "the configured region"
 	}
 	model := a.opt.ModelID
-	if IsThrottled(err) {
+	if isThrottled(err) {
 		return kindThrottled, fmt.Sprintf("Bedrock kept throttling %s after the retries", model)
 	}
 	var ae smithy.APIError

@@ -77,10 +77,10 @@ func (o Session) Classify(ctx context.Context, actors []evidence.Actor, campaign
 		if !actors[i].Suspicious() {
 			continue
 		}
-		res.Verdicts = append(res.Verdicts, Verdict(&actors[i]))
+		res.Verdicts = append(res.Verdicts, verdict(&actors[i]))
 	}
 	for _, c := range campaigns {
-		res.Observations = append(res.Observations, Observation(c))
+		res.Observations = append(res.Observations, observation(c))
 	}
 	return res, nil
 }
@@ -102,9 +102,9 @@ func mayExpose(c evidence.Category) bool {
 
 func is2xx(status int) bool { return status >= 200 && status < 300 }
 
-// Verdict is the rules' verdict for one actor, with a confidence from
+// verdict is the rules' verdict for one actor, with a confidence from
 // the strength of the evidence and a one-sentence rationale.
-func Verdict(a *evidence.Actor) analysis.Verdict {
+func verdict(a *evidence.Actor) analysis.Verdict {
 	v := analysis.Verdict{Actor: a.Actor, Severity: a.Severity, Source: "rules"}
 	v.Categories = slices.Clone(a.Categories)
 	var total int64
@@ -348,8 +348,8 @@ func duration(d time.Duration) string {
 	return plural(int64(d/(24*time.Hour)), "day", "days")
 }
 
-// Observation describes a campaign in one sentence.
-func Observation(c evidence.Campaign) analysis.Observation {
+// observation describes a campaign in one sentence.
+func observation(c evidence.Campaign) analysis.Observation {
 	var what string
 	switch c.Kind {
 	case "shared-user-agent":

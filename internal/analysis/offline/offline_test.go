@@ -87,14 +87,14 @@ func TestOfflineClassify(t *testing.T) {
 	// A 2xx on a sensitive file raises a medium finding to high.
 	exposed := actor("192.0.2.1", 3, 0, hit(evidence.SensitiveFiles, evidence.Medium, 3, sample("/.env", 200, "")))
 	quiet := actor("192.0.2.2", 3, 0, hit(evidence.SensitiveFiles, evidence.Medium, 3, sample("/.env", 404, "")))
-	if got := Verdict(&exposed).Severity; got != evidence.High {
+	if got := verdict(&exposed).Severity; got != evidence.High {
 		t.Errorf("exposed: severity %s, want high", got)
 	}
-	if got := Verdict(&quiet).Severity; got != evidence.Medium {
+	if got := verdict(&quiet).Severity; got != evidence.Medium {
 		t.Errorf("not exposed: severity %s, want medium", got)
 	}
 	// More and more varied evidence gives more confidence.
-	if strong, weak := by["203.0.113.10"].Confidence, Verdict(&quiet).Confidence; strong <= weak {
+	if strong, weak := by["203.0.113.10"].Confidence, verdict(&quiet).Confidence; strong <= weak {
 		t.Errorf("confidence strong %v <= weak %v", strong, weak)
 	}
 }
@@ -102,7 +102,7 @@ func TestOfflineClassify(t *testing.T) {
 func TestOfflineRationaleHostile(t *testing.T) {
 	a := actor("192.0.2.9", 5, 0, hit(evidence.SensitiveFiles, evidence.Medium, 5,
 		sample("/.env\x1b[31m\u202e"+strings.Repeat("A", 5000), 404, "")))
-	v := Verdict(&a)
+	v := verdict(&a)
 	if strings.ContainsAny(v.Rationale, "\x1b\u202e") {
 		t.Errorf("control or bidi characters reached the rationale: %q", v.Rationale)
 	}
