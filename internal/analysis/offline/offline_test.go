@@ -251,7 +251,7 @@ func TestCampaignMemberConfidence(t *testing.T) {
 		Hits:       []evidence.Hit{{Rule: "credential-stuffing", Category: evidence.CredentialStuffing, Severity: evidence.High, Count: 2}}}
 	own := member
 	own.Hits = append([]evidence.Hit{{Rule: "brute-force", Category: evidence.BruteForce, Severity: evidence.High, Count: 40}}, member.Hits...)
-	m, o := Verdict(&member), Verdict(&own)
+	m, o := verdict(&member), verdict(&own)
 	if m.Severity != evidence.High || m.Confidence > 0.3 {
 		t.Errorf("member alone: severity %s confidence %.2f, want high and at most 0.3", m.Severity, m.Confidence)
 	}
