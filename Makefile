@@ -7,7 +7,7 @@ LAMBDA_ARCH := $(shell sed -n 's/^ *Architectures: *\[ *\([a-z0-9_]*\) *\].*/\1/
 LAMBDA_GOARCH := $(if $(filter x86_64,$(LAMBDA_ARCH)),amd64,$(if $(filter arm64,$(LAMBDA_ARCH)),arm64,$(error template.yaml: Architectures "$(LAMBDA_ARCH)" is neither arm64 nor x86_64)))
 FUZZTIME ?= 30s
 
-.PHONY: test lint vet staticcheck fmt-check cfn-lint asl-lint e2e fuzz bench bench-runs run build-local crawler-ranges
+.PHONY: test lint vet staticcheck fmt-check cfn-lint asl-lint e2e fuzz bench bench-runs bench-clients run build-local crawler-ranges
 
 # The README's test command: everything CI checks. e2e alone can exceed go test's default 10 min
 # on a loaded machine, hence -timeout.
@@ -63,6 +63,11 @@ crawler-ranges:
 # Micro-benchmarks (parsers, rules, parse+rules); whole runs: scripts/bench-runs.sh.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/logformat ./internal/detect ./internal/pipeline
+
+# Whole runs where every line is a new suspicious client (local and staged): time, peak RSS, report size.
+bench-clients:
+	STAGED=1 SHAPES="env6 env4" scripts/bench-clients.sh 200000
+	STAGED=1 SHAPES=sqlmap6 scripts/bench-clients.sh 20000
 
 # Lambda bootstrap binaries, as `sam build` builds them (linux, the template's architecture).
 define lambda_target
