@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,69 @@ func BenchmarkHostileTriggers(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkAdversarial measures the rules on requests built to make the
+// confirm checks expensive: about 1 KB of one trigger repeated in the query
+// (and, for "all fields", in the user agent and referer too), and a mix of
+// every confirmed trigger. MB/s counts the bytes of the hostile fields; the
+// bound to hold is 20 MB/s per core whatever the content (issue 9 item 6).
+func BenchmarkAdversarial(b *testing.B) {
+	mix := "' union select ${jndi ; | ` $( && //localhost =http://x \n and 1=1 sleep(1) <x onerror=1> javascript: "
+	cases := []struct {
+		name, unit string
+		all        bool // also in the user agent and referer
+		path       bool // also in the path
+	}{
+		{"select", "'select ", false, false},
+		{"select/all-fields", "'select ", true, false},
+		{"union", "union ", false, false},
+		{"union/all-fields", "union ", true, false},
+		{"jndi", "${jndi", true, false},
+		{"jndi-nested", "${${lower:j}${::-n}", true, false},
+		{"dotdot", "../", false, true},
+		{"shell", ";id|sh`", false, false},
+		{"boolean", " and 1=", false, false},
+		{"mix", mix, true, true},
+	}
+	for _, c := range cases {
+		f := strings.Repeat(c.unit, 1024/len(c.unit)+1)[:1024]
+		r := &record.Record{Time: time.Unix(0, 0), Client: netip.MustParseAddr("192.0.2.1"), Method: "GET",
+			Path: "/x", RawPath: "/x", Query: f, RawQuery: f, UA: "Mozilla/5.0", Status: 404}
+		n := len(f)
+		if c.all {
+			r.UA, r.Referer = f, f
+			n += 2 * len(f)
+		}
+		if c.path {
+			r.Path, r.RawPath = "/"+f, "/"+f
+			n += len(f)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			e, _ := NewEngine(Config{})
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				e.Observe(r)
+			}
+		})
+	}
+	// Long but ordinary user agents and referers, distinct each time so that
+	// the user agent cache does not help.
+	b.Run("long-ua-referer", func(b *testing.B) {
+		ua := strings.Repeat("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ", 12)
+		ref := "https://www.example.com/search?q=" + strings.Repeat("long+ordinary+search+words+", 36)
+		uas := make([]string, 64)
+		for i := range uas {
+			uas[i] = ua + strconv.Itoa(i)
+		}
+		e, _ := NewEngine(Config{})
+		b.SetBytes(int64(len(ua) + len(ref)))
+		i := 0
+		for b.Loop() {
+			r := record.Record{Time: time.Unix(0, 0), Client: netip.MustParseAddr("192.0.2.1"), Method: "GET",
+				Path: "/x", RawPath: "/x", UA: uas[i%len(uas)], Referer: ref, Status: 200}
+			e.Observe(&r)
+			i++
+		}
+	})
 }

@@ -35,6 +35,7 @@
 //	method-probing    TRACE, TRACK or DEBUG on 1; otherwise >= 2 distinct refused requests with WebDAV methods (PROPFIND, MKCOL, MOVE...), OPTIONS * or PUT/DELETE of a file outside API routes (401 challenges and CORS preflights do not count); high when a write (PUT, DELETE, MOVE, COPY, MKCOL) succeeded for a client that also probed and whose other requests mostly failed
 //	bad-request       binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= 3
 //	spam              a POST to a comment, contact, sign-up or trackback endpoint from a client whose user agent claims a crawler, monitor or link preview, on one request
+//	bad-bot           user agents on CrowdSec's bad_user_agents list (589 names: scrapers, site downloaders, spam and SEO bots), on one request; crawler and monitor allowlists and scanner-ua win
 //
 // # Adding a rule
 //

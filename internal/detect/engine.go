@@ -485,6 +485,14 @@ func (e *Engine) uaInfoFor(ua string) *uaInfo {
 		}
 	}
 	e.found = saved
+	for id, ru := range rules {
+		if ru.userAgent == nil {
+			continue
+		}
+		if m := ru.userAgent(ua); m != "" {
+			info.hits = append(info.hits, uaHit{rule: ruleID(id), marker: m, strong: true})
+		}
+	}
 	return info
 }
 

@@ -37,6 +37,7 @@ const (
 	rMethodProbing
 	rBadRequest
 	rSpam
+	rBadBot
 	numRules
 )
 
@@ -70,6 +71,7 @@ var rules = [numRules]*rule{
 	rMethodProbing: &ruleMethodProbing,
 	rBadRequest:    &ruleBadRequest,
 	rSpam:          &ruleSpam,
+	rBadBot:        &ruleBadBot,
 }
 
 // rule is one detection rule, whole: what it is, the markers the automaton
@@ -93,6 +95,12 @@ type rule struct {
 	// rule (NewEngine sets their rule); nil for rules that judge a request
 	// by other means.
 	patterns func() []pattern
+
+	// userAgent, when set, looks at a raw user agent and returns a marker
+	// when the rule matches it. It runs once per distinct user agent (the
+	// engine caches the answer) and its match counts as a strong one in the
+	// user agent field.
+	userAgent func(ua string) (marker string)
 
 	// detect runs on every request after the scan and before the engine
 	// decides whether the request needs the actor's full evidence: it may

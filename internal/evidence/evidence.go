@@ -38,13 +38,14 @@ const (
 	MethodProbing      Category = "method-probing" // WebDAV and unusual methods (PROPFIND, TRACE, PUT of a file)
 	BadRequest         Category = "bad-request"    // empty/binary request lines, CONNECT, proxy attempts
 	Spam               Category = "spam"           // form posts (comments, contact, sign-up) by clients claiming to be crawlers
+	BadBot             Category = "bad-bot"        // user agents on CrowdSec's bad_user_agents list (scrapers, downloaders, spam bots)
 )
 
 // Categories lists every category, in the order reports show them.
 var Categories = []Category{
 	Log4Shell, CVEProbe, CommandInjection, Webshell, SQLInjection, SSRF, RFI, PathTraversal, XSS,
 	CRLFInjection, SensitiveFiles, BruteForce, CredentialStuffing, Enumeration, WordPressScan,
-	AdminProbing, TechProbing, MethodProbing, ScannerUA, HTTPProbing, AggressiveCrawl, Spam, BadRequest,
+	AdminProbing, TechProbing, MethodProbing, ScannerUA, BadBot, HTTPProbing, AggressiveCrawl, Spam, BadRequest,
 }
 
 // Valid reports whether c is one of Categories.

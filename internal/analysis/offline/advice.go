@@ -498,4 +498,5 @@ var catName = map[evidence.Category]string{
 	evidence.RFI:              "remote file inclusion",
 	evidence.CRLFInjection:    "header injection",
 	evidence.Spam:             "form spam",
+	evidence.BadBot:           "bad-bot",
 }
