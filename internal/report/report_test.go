@@ -69,8 +69,11 @@ func hostileReport() *Report {
 		Input: Input{Lines: 101, Parsed: 99, Skipped: 1, Rejected: 1, Reasons: map[string]int64{"bad-time": 1},
 			Samples: []Rejection{{Line: 5, Reason: "bad-time", Text: hostileAll}}, First: t0, Last: t0.Add(3 * time.Hour), Actors: 12,
 			Errors: []string{hostileAll}},
-		Actors:    []evidence.Actor{b, a},
-		Verdicts:  []analysis.Verdict{{Actor: "203.0.113.7", Severity: evidence.Critical, Categories: []evidence.Category{evidence.XSS}, Confidence: 0.9, Rationale: hostileAll, Source: "model"}},
+		Actors: []evidence.Actor{b, a},
+		Verdicts: []analysis.Verdict{
+			{Actor: "203.0.113.7", Severity: evidence.Critical, Categories: []evidence.Category{evidence.XSS}, Confidence: 0.9, Rationale: hostileAll, Source: "model"},
+			{Actor: "2001:db8:1:2::/64", Severity: evidence.Medium, Categories: []evidence.Category{evidence.SensitiveFiles}, Confidence: 0.8, Rationale: "Read /.env (200).", Source: "model"},
+		},
 		Campaigns: []evidence.Campaign{{Kind: "shared-user-agent", Key: hostileAll, Actors: []string{"203.0.113.7", "2001:db8:1:2::/64"}, Requests: 22, Severity: evidence.High, Reason: hostileAll}},
 		Recommendations: []analysis.Recommendation{
 			{Priority: 2, Kind: analysis.ActionWAFManaged, Title: "Enable " + hostile[1], Detail: hostileAll, Actors: []string{"203.0.113.7"}, Source: "model"},
