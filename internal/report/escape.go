@@ -94,12 +94,12 @@ func cut(s string, limit int) string {
 	return s[:n] + ell
 }
 
-// mdText escapes cleaned text for Markdown prose: the characters that start
+// mdText escapes text for Markdown prose: the characters that start
 // links, images, HTML, emphasis, code, tables, headings and math are
 // backslash-escaped, and URLs and e-mail addresses are defanged (scheme[:]//,
 // www[.], [@]) so that GFM's autolinking cannot turn them into links.
-func mdText(s string, limit int) string {
-	s = clean(s, limit)
+func mdText(s string) string {
+	s = clean(s, 0)
 	s = defang(s)
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
@@ -122,13 +122,13 @@ func defang(s string) string {
 	return r.Replace(s)
 }
 
-// mdCode writes cleaned s as a Markdown code span, whose content Markdown
+// mdCode writes s as a Markdown code span, whose content Markdown
 // does not interpret (no links, images, HTML or emphasis). The fence is one
 // backtick longer than the longest run inside; a space pads content that
 // starts or ends with a backtick. '|' is escaped so a span cannot split a
 // table cell.
-func mdCode(s string, limit int) string {
-	s = clean(s, limit)
+func mdCode(s string) string {
+	s = clean(s, 0)
 	if s == "" {
 		return "` `"
 	}

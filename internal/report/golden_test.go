@@ -46,14 +46,14 @@ func goldenReports(t *testing.T) map[string]*Report {
 // rejection samples and notes.
 func limitsReport() *Report {
 	var actors []evidence.Actor
-	for i := range detailActors + listActors + 5 {
+	for i := range reportBounds.detail + reportBounds.list + 5 {
 		id := fmt.Sprintf("198.51.%d.%d", i/250, i%250)
 		if i%3 == 0 {
 			id = fmt.Sprintf("2001:db8:%x::/64", i)
 		}
 		hits := []evidence.Hit{hit(evidence.HTTPProbing, evidence.Medium, 30, sample(int64(100+i), "/probe/"+fmt.Sprint(i), 404, "Go-http-client/1.1"))}
 		if i == 0 {
-			for _, c := range evidence.Categories[:maxHits+2] {
+			for _, c := range evidence.Categories[:reportBounds.hits+2] {
 				hits = append(hits, hit(c, evidence.High, 2, sample(int64(1000+len(hits)), "/"+string(c), 403, "")))
 			}
 		}
@@ -67,7 +67,7 @@ func limitsReport() *Report {
 			Rationale: "Probed " + a.Hits[0].Samples[0].Target + " and similar paths.", Source: "model"})
 	}
 	var campaigns []evidence.Campaign
-	for i := range maxCampaigns + 2 {
+	for i := range reportBounds.campaigns + 2 {
 		c := evidence.Campaign{Kind: "shared-probe-set", Key: fmt.Sprintf("/a%d /b%d", i, i), Requests: 60, Severity: evidence.Medium,
 			Categories: []evidence.Category{evidence.HTTPProbing}, Reason: "the same probe set"}
 		for j := range 2 + i {
@@ -80,14 +80,14 @@ func limitsReport() *Report {
 	for _, a := range actors[:12] {
 		ids = append(ids, a.Actor)
 	}
-	for i := range maxRecs + 3 {
+	for i := range reportBounds.recs + 3 {
 		recs = append(recs, analysis.Recommendation{Priority: i + 1, Kind: analysis.ActionWAFRateBased, Title: fmt.Sprintf("Rate-limit path %d", i),
 			Detail: "Add a rate-based rule.", Categories: []evidence.Category{evidence.HTTPProbing}, Actors: ids[:i%12], Source: "rules"})
 	}
 	var rejects []Rejection
 	var notes []string
-	for i := range maxNotes + 2 {
-		if i < maxRejectShown+2 {
+	for i := range reportBounds.notes + 2 {
+		if i < reportBounds.rejects+2 {
 			rejects = append(rejects, Rejection{Line: int64(7 + i), Reason: "bad-status", Text: fmt.Sprintf("x y z %d", i)})
 		}
 		notes = append(notes, fmt.Sprintf("note %d", i))

@@ -369,7 +369,7 @@ func TestMarkdownEscapesAttackerStrings(t *testing.T) {
 
 func TestMDCode(t *testing.T) {
 	for _, s := range []string{"plain", "a`b", "``x``", "`edge`", "a | b", ""} {
-		c := "x " + mdCode(s, 0)
+		c := "x " + mdCode(s)
 		if stripCodeSpans(c) != "x CODE\n" {
 			t.Errorf("mdCode(%q) = %q is not one code span", s, c)
 		}
