@@ -26,7 +26,9 @@ const wrapWidth = 100
 // already cleaned), code spans and backslashes for Markdown.
 //
 // The HTML report is one self-contained file: inline CSS, no script, no
-// external resource, readable on a phone.
+// external resource, readable on a phone. Its Content-Security-Policy says so
+// to the browser, so that nothing a template or an escape misses can run or
+// load.
 //
 // Layout convention: a line holding only an action starts with "{{-", which
 // removes the newline before it, so that the action's output (or nothing)
@@ -48,6 +50,9 @@ var funcs = map[string]any{
 // textFuncs are the functions of the plain-text layouts (report and email).
 var textFuncs = template.FuncMap{
 	"wrap": wrap,
+	// defang keeps mail clients from linking URLs and host names that an
+	// attacker or the model wrote.
+	"defang": defang,
 	// categoryCounts is "sqli 2, xss 1".
 	"categoryCounts": func(cs []CategoryCount) string {
 		parts := make([]string, len(cs))

@@ -266,11 +266,11 @@ func TestHTMLEscapesAttackerStrings(t *testing.T) {
 			t.Errorf("unexpected tag <%s>", m[1])
 		}
 	}
-	// Attributes: only class, lang, charset, name, content, value.
+	// Attributes: only class, lang, charset, name, content, value, http-equiv.
 	for _, m := range regexp.MustCompile(`<[a-zA-Z][^>]*>`).FindAllString(out, -1) {
 		for _, a := range regexp.MustCompile(`\s([a-zA-Z-]+)=("[^"]*"|'[^']*'|[^\s>]+)`).FindAllStringSubmatch(m, -1) {
 			switch a[1] {
-			case "class", "lang", "charset", "name", "content", "value":
+			case "class", "lang", "charset", "name", "content", "value", "http-equiv":
 			default:
 				t.Errorf("unexpected attribute %q in %s", a[1], m)
 			}
