@@ -96,8 +96,10 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 		info             = report.AnalysisInfo{Analyzer: s.analyzerName()}
 		unanalysed       []evidence.Actor
 	)
+	var timeline evidence.Histogram
 	for _, c := range chunks {
 		input.Actors += int64(c.Evidence.Actors)
+		timeline.Merge(c.Evidence.Timeline)
 		suspicious = append(suspicious, c.Evidence.Suspicious...)
 		weak = append(weak, c.Evidence.Weak...)
 		if c.Verdicts == nil {
@@ -178,6 +180,7 @@ func (s *Stages) buildReport(ctx context.Context, src report.Source, input repor
 		Recommendations: recs.Recommendations,
 		Observations:    observations,
 		Analysis:        info,
+		Timeline:        &timeline,
 	}), nil
 }
 

@@ -36,6 +36,7 @@ func goldenReports(t *testing.T) map[string]*Report {
 		Source:    Source{Name: "uploads/quiet.log.gz", Format: "combined", Gzip: true, Size: 4096},
 		Input:     Input{Lines: 500, Parsed: 500, Actors: 40, First: t0, Last: t0.Add(26 * time.Hour)},
 		Analysis:  AnalysisInfo{Analyzer: "offline"},
+		Timeline:  timeline(500, 26*time.Hour, 0),
 	})
 	return map[string]*Report{"sample": sample, "clean": clean, "hostile": hostileReport(), "limits": limitsReport()}
 }
@@ -101,9 +102,24 @@ func limitsReport() *Report {
 		Verdicts:        verdicts,
 		Campaigns:       campaigns,
 		Recommendations: recs,
+		Timeline:        timeline(1_999_000, 23*time.Hour, 9_020),
 		Analysis: AnalysisInfo{Analyzer: "us.anthropic.claude-haiku-4-5", Notes: notes, Truncated: true,
 			Usage: analysis.Usage{Calls: 20, InputTokens: 400_000, OutputTokens: 60_000, CostUSD: 0.7}},
 	})
+}
+
+// timeline spreads n requests over span from t0, a steady flow with a burst
+// of burst requests at a third of the way.
+func timeline(n int64, span time.Duration, burst int64) *evidence.Histogram {
+	var h evidence.Histogram
+	steady := n - burst
+	for i := range steady {
+		h.Add(t0.Add(time.Duration(int64(span) / steady * i)))
+	}
+	for i := range burst {
+		h.Add(t0.Add(span/3 + time.Duration(i)*time.Millisecond))
+	}
+	return &h
 }
 
 // TestGolden pins every rendering of the golden reports. Run

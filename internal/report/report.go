@@ -34,6 +34,9 @@ type Report struct {
 	Recommendations []analysis.Recommendation `json:"recommendations"`
 	Observations    []analysis.Observation    `json:"observations,omitempty"`
 	Analysis        AnalysisInfo              `json:"analysis"`
+	// Timeline counts all requests over the log's time window, in at most
+	// evidence.MaxBuckets buckets.
+	Timeline *evidence.Histogram `json:"timeline,omitempty"`
 }
 
 // Source names what was analysed.

@@ -81,6 +81,7 @@ func hostileReport() *Report {
 		},
 		Observations: []analysis.Observation{{Actors: []string{"203.0.113.7"}, Summary: hostileAll, Source: "model"}},
 		Analysis:     AnalysisInfo{Analyzer: "model-" + hostile[0], Notes: []string{hostileAll}, Usage: analysis.Usage{Calls: 2, InputTokens: 1200, OutputTokens: 300, CostUSD: 0.0031}},
+		Timeline:     timeline(99, 3*time.Hour, 0),
 	})
 }
 
@@ -258,7 +259,7 @@ func TestHTMLEscapesAttackerStrings(t *testing.T) {
 	}
 	// Every tag in the output is one the template wrote.
 	allowed := map[string]bool{}
-	for _, tag := range strings.Fields("!doctype html head meta title style body h1 h2 h3 p code span section strong ol ul li div table tr th td br pre small") {
+	for _, tag := range strings.Fields("!doctype html head meta title style body h1 h2 h3 p code span section strong ol ul li div table tr th td br pre small figure figcaption svg g rect line text polygon") {
 		allowed[tag] = true
 	}
 	for _, m := range regexp.MustCompile(`<\s*/?\s*([a-zA-Z!][a-zA-Z0-9]*)`).FindAllStringSubmatch(out, -1) {
@@ -266,11 +267,17 @@ func TestHTMLEscapesAttackerStrings(t *testing.T) {
 			t.Errorf("unexpected tag <%s>", m[1])
 		}
 	}
-	// Attributes: only class, lang, charset, name, content, value, http-equiv.
+	// Attributes: only class, lang, charset, name, content, value, http-equiv,
+	// and the charts' geometry, which holds numbers only.
+	number := regexp.MustCompile(`^"[0-9. ,-]*"$`)
 	for _, m := range regexp.MustCompile(`<[a-zA-Z][^>]*>`).FindAllString(out, -1) {
 		for _, a := range regexp.MustCompile(`\s([a-zA-Z-]+)=("[^"]*"|'[^']*'|[^\s>]+)`).FindAllStringSubmatch(m, -1) {
 			switch a[1] {
-			case "class", "lang", "charset", "name", "content", "value", "http-equiv":
+			case "x", "y", "x1", "y1", "x2", "y2", "width", "height", "points", "viewBox":
+				if !number.MatchString(a[2]) {
+					t.Errorf("chart attribute %s=%s is not a number", a[1], a[2])
+				}
+			case "class", "lang", "charset", "name", "content", "value", "http-equiv", "role", "aria-label", "text-anchor":
 			default:
 				t.Errorf("unexpected attribute %q in %s", a[1], m)
 			}

@@ -72,6 +72,9 @@ type view struct {
 	DoNow            []string
 	ModelUnavailable bool
 
+	Timeline      *timelineView  // nil without a timeline
+	CategoryChart *categoryChart // nil without findings
+
 	Top      []findingView
 	Rest     []actorLine
 	RestMore int
@@ -235,6 +238,8 @@ func newView(r *Report, b bounds) *view {
 		v.Rest = append(v.Rest, actorLine{Actor: clean(f.Actor, actorLimit), Severity: f.Severity.String(),
 			Requests: f.Evidence.Requests, Categories: categoryNames(f.Categories)})
 	}
+	v.Timeline = newTimelineView(r, v.Top)
+	v.CategoryChart = newCategoryChart(s.Categories)
 	v.addCampaigns(r, b)
 	v.addBlocklist(r.Blocklist, b)
 	recs, more := part(r.Recommendations, b.recs)
