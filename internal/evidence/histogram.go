@@ -27,6 +27,10 @@ func (h *Histogram) Add(t time.Time) {
 }
 
 func (h *Histogram) add(sec, n int64) {
+	if h.Width != 0 && sec >= h.Start && sec < h.end() {
+		h.Counts[(sec-h.Start)/h.Width] += n // the usual case: a bucket that exists
+		return
+	}
 	if h.Width == 0 {
 		h.Width = minWidth
 		h.Start = floorTo(sec, h.Width)
