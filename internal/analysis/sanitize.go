@@ -8,16 +8,16 @@ import (
 )
 
 // Sanitize makes an attacker-controlled string safe to show to a model or a
-// person: invalid UTF-8 becomes U+FFFD, control characters (C0, C1, DEL) and
-// invisible or format characters (zero-width, bidi overrides and isolates, BOM,
-// tag characters) are removed, and the result is cut to at most limit bytes on a
-// rune boundary, ending with a marker that says how many bytes were cut.
-// limit <= 0 means no limit.
+// person: invalid UTF-8 becomes U+FFFD, what a Filter hides (control and
+// invisible characters, combining marks stacked on one character) is removed,
+// and the result is cut to at most limit bytes on a rune boundary, ending with
+// a marker that says how many bytes were cut. limit <= 0 means no limit.
 func Sanitize(s string, limit int) string {
 	clean := true
+	var f Filter
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || sanitizeDrop(r) {
+		if (r == utf8.RuneError && size == 1) || f.Hides(r) {
 			clean = false
 			break
 		}
@@ -27,6 +27,7 @@ func Sanitize(s string, limit int) string {
 	if !clean {
 		var b strings.Builder
 		b.Grow(len(s))
+		var f Filter
 		for i := 0; i < len(s); {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			i += size
@@ -34,7 +35,7 @@ func Sanitize(s string, limit int) string {
 				b.WriteRune(utf8.RuneError)
 				continue
 			}
-			if !sanitizeDrop(r) {
+			if !f.Hides(r) {
 				b.WriteRune(r)
 			}
 		}
@@ -61,8 +62,37 @@ func Sanitize(s string, limit int) string {
 
 func sanitizeMarker(n int) string { return "…[+" + strconv.Itoa(n) + " bytes]" }
 
-// sanitizeDrop reports whether r is a control or invisible character.
-func sanitizeDrop(r rune) bool {
+// MaxMarks is how many combining marks one character keeps. Scripts need two
+// or three (Vietnamese, Thai, pointed Hebrew); more stack into a blot that
+// covers the neighbouring text.
+const MaxMarks = 3
+
+// Filter decides, rune by rune, what a model or a person is not shown:
+// Invisible characters, and combining marks beyond MaxMarks on one
+// character. The report shows them escaped; Sanitize removes them. The zero
+// value is ready; give it the runes of one string in order.
+type Filter struct{ marks int }
+
+// Hides reports whether r is hidden.
+func (f *Filter) Hides(r rune) bool {
+	if Invisible(r) {
+		// An invisible character between marks does not end the stack:
+		// removed, it leaves the marks on one character.
+		return true
+	}
+	if unicode.In(r, unicode.Mn, unicode.Me) {
+		f.marks++
+		return f.marks > MaxMarks
+	}
+	f.marks = 0
+	return false
+}
+
+// Invisible reports whether r is a control or invisible character: C0, C1
+// and DEL, format characters (zero-width, bidi, BOM, tags), line and paragraph
+// separators, and characters that render blank or smuggle text (Hangul
+// fillers, variation selectors).
+func Invisible(r rune) bool {
 	switch {
 	case r < 0x20 || (r >= 0x7f && r <= 0x9f): // C0, DEL, C1
 		return true

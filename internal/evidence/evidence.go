@@ -224,4 +224,6 @@ type Chunk struct {
 	Allowlisted int64   `json:"allowlisted"` // requests skipped by the allowlist
 	Suspicious  []Actor `json:"suspicious"`  // actors with at least one Hit, worst first
 	Weak        []Actor `json:"weak"`        // actors with only below-threshold matches (bounded)
+	// Timeline counts the chunk's requests over time, for the report.
+	Timeline *Histogram `json:"timeline,omitempty"`
 }

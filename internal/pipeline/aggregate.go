@@ -97,8 +97,10 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		observations     []analysis.Observation
 		info             = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
 	)
+	var timeline evidence.Histogram
 	for _, c := range chunks {
 		input.Actors += int64(c.Evidence.Actors)
+		timeline.Merge(c.Evidence.Timeline)
 		suspicious = append(suspicious, c.Evidence.Suspicious...)
 		weak = append(weak, c.Evidence.Weak...)
 		if v := c.Verdicts; v != nil {
@@ -163,6 +165,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		Recommendations: recs.Recommendations,
 		Observations:    observations,
 		Analysis:        info,
+		Timeline:        &timeline,
 	}), nil
 }
 

@@ -30,10 +30,13 @@ func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, erro
 		return out, fmt.Errorf("open chunk: %w", err)
 	}
 	defer rc.Close()
-	if err := readChunk(ctx, rc, eng.Observe); err != nil {
+	var timeline evidence.Histogram
+	observe := func(rec *record.Record) { timeline.Add(rec.Time); eng.Observe(rec) }
+	if err := readChunk(ctx, rc, observe); err != nil {
 		return out, fmt.Errorf("read chunk %s: %w", in.Chunk.Key, err)
 	}
 	ch := eng.Result(in.Chunk.Index)
+	ch.Timeline = &timeline
 	out, err = s.storeEvidence(ctx, in.Run, ch)
 	out.Chunks = in.Chunk.Of
 	return out, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
 )
@@ -39,7 +40,8 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	)
 	// Overlapping downloads (two console downloads of adjacent ranges) repeat rows: count them once.
 	dd := newDedup(len(paths))
-	observe := dd.filter(func(rec *record.Record) error { eng.Observe(rec); return nil })
+	var timeline evidence.Histogram
+	observe := dd.filter(func(rec *record.Record) error { timeline.Add(rec.Time); eng.Observe(rec); return nil })
 	for _, p := range paths {
 		res, size, err := s.scanFile(ctx, p, observe, progress)
 		if err != nil {
@@ -64,6 +66,7 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 		src.Name = fmt.Sprintf("%s and %d more files", paths[0], len(paths)-1)
 	}
 	ch := eng.Result(0)
+	ch.Timeline = &timeline
 	cr := chunkResult{Evidence: ch}
 	run := analysis.RunInfo{Format: runFormat(src.Format), Deadline: deadline(ctx)}
 	sess := s.analyzer().Begin(run)

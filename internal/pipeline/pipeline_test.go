@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -141,6 +142,10 @@ func TestLocalAndStagedRunsAgree(t *testing.T) {
 	}
 	if staged.Input.Parsed != local.Input.Parsed || staged.Input.Actors != local.Input.Actors {
 		t.Errorf("staged input %+v, local %+v", staged.Input, local.Input)
+	}
+	// The chunks' timelines merge into the one the local run counts.
+	if local.Timeline == nil || local.Timeline.Total() != local.Input.Parsed || !reflect.DeepEqual(local.Timeline, staged.Timeline) {
+		t.Errorf("timelines: local %+v (of %d rows), staged %+v", local.Timeline, local.Input.Parsed, staged.Timeline)
 	}
 	for _, k := range []string{out.Report.JSON, out.Report.HTML, out.Report.MD, out.Report.Text} {
 		if ok, _ := st.Store.Exists(ctx, k); !ok {

@@ -24,6 +24,9 @@ type BuildInput struct {
 	Recommendations []analysis.Recommendation
 	Observations    []analysis.Observation
 	Analysis        AnalysisInfo
+	// Timeline is the requests of the whole run over time; nil or empty
+	// leaves it out of the report.
+	Timeline *evidence.Histogram
 }
 
 // BlockMinSeverity is the lowest severity whose actors go on the blocklist.
@@ -46,6 +49,9 @@ func Build(in BuildInput) *Report {
 		Recommendations: slices.Clone(in.Recommendations),
 		Observations:    slices.Clone(in.Observations),
 		Analysis:        in.Analysis,
+	}
+	if in.Timeline != nil && len(in.Timeline.Counts) > 0 {
+		r.Timeline = in.Timeline
 	}
 	if r.Campaigns == nil {
 		r.Campaigns = []evidence.Campaign{}

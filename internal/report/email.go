@@ -14,8 +14,6 @@ import (
 const (
 	maxSubjectLen  = 100
 	maxEmailBytes  = 64 << 10
-	emailActors    = 10
-	emailRecs      = 5
 	maxErrorInMail = 4000
 )
 
@@ -52,93 +50,23 @@ func subjectWithFile(head, join, source string) string {
 	return head + join + safeFileName(source, room)
 }
 
+// emailView is what the email template reads: the report's view within the
+// email's bounds, and the links the email carries.
+type emailView struct {
+	*view
+	ReportURL string // the full report (console or presigned link)
+}
+
 // EmailText writes the plain-text email for a report: the summary, the top
-// findings, what to do, and a link to the full report.
+// findings, what to do, and a link to the full report. The body is cut at
+// maxEmailBytes.
 func EmailText(w io.Writer, r *Report, reportURL string) error {
-	var b bytes.Buffer
-	t := &tw{w: &b}
 	if r == nil {
 		return fmt.Errorf("email: no report")
 	}
-	s := &r.Summary
-	t.line("logsift analysed " + displaySource(r))
-	t.printf("%s, %s\n\n", plural(r.Input.Parsed, "request", "requests"), window(r.Input.First, r.Input.Last))
-	t.printf("Severity: %s\n", strings.ToUpper(s.Severity.String()))
-	t.wrap("", clean(s.Headline, 600))
-	t.line("")
-	if len(s.DoNow) > 0 {
-		t.line("Do now:")
-		for i, d := range s.DoNow {
-			t.wrap(fmt.Sprintf("  %d. ", i+1), clean(d, 300))
-		}
-		t.line("")
-	}
-	if reportURL != "" {
-		t.line("Full report (findings, evidence, blocklist, recommendations):")
-		t.line(clean(reportURL, 2000))
-		t.line("")
-	}
-	if len(r.Findings) > 0 {
-		t.line("Top findings:")
-		for i := range r.Findings {
-			if i == emailActors {
-				t.printf("  … and %d more in the full report\n", len(r.Findings)-emailActors)
-				break
-			}
-			f := &r.Findings[i]
-			t.printf("%2d. %s  %s  [%s]  %s\n", i+1, clean(f.Actor, 64), strings.ToUpper(f.Severity.String()),
-				categoryList(f.Categories), plural(f.Evidence.Requests, "request", "requests"))
-			if f.Rationale != "" {
-				t.wrap("    ", clean(f.Rationale, 400))
-			}
-		}
-		t.line("")
-	}
-	if len(r.Campaigns) > 0 {
-		var n int
-		for _, c := range r.Campaigns {
-			n += len(c.Actors)
-		}
-		t.printf("Campaigns: %s (%s acting together; details in the full report).\n\n",
-			plural(int64(len(r.Campaigns)), "campaign", "campaigns"), plural(int64(n), "address", "addresses"))
-	}
-	if len(r.Blocklist) > 0 {
-		t.printf("Blocklist: %s at severity %s and above (in the full report, ready for an AWS WAF IP set).\n\n",
-			plural(int64(len(r.Blocklist)), "entry", "entries"), BlockMinSeverity)
-	}
-	if len(r.Recommendations) > 0 {
-		t.line("Recommendations:")
-		for i, rec := range r.Recommendations {
-			if i == emailRecs {
-				t.printf("  … and %d more in the full report\n", len(r.Recommendations)-emailRecs)
-				break
-			}
-			t.wrap(fmt.Sprintf("  %d. ", rec.Priority), clean(rec.Title, 300))
-		}
-		t.line("")
-	}
-	a := &r.Analysis
-	name := clean(a.Analyzer, 120)
-	if name == "" {
-		name = "offline"
-	}
-	t.printf("Analysis: %s", name)
-	if a.Usage.Calls > 0 {
-		t.printf(", %d model calls, %s tokens, $%.4f", a.Usage.Calls, thousands(a.Usage.InputTokens+a.Usage.OutputTokens), a.Usage.CostUSD)
-	}
-	t.line("")
-	if a.ModelUnavailable {
-		t.line("The model was unavailable: findings and advice come from the rules alone.")
-	}
-	if r.Input.Rejected > 0 || len(r.Input.Errors) > 0 {
-		t.printf("Input: %s rejected", plural(r.Input.Rejected, "line", "lines"))
-		for _, e := range r.Input.Errors {
-			t.printf("; stopped early: %s", clean(e, 300))
-		}
-		t.line("")
-	}
-	if t.err != nil {
-		return t.err
+	var b bytes.Buffer
+	if err := emailTmpl.Execute(&b, emailView{view: newView(r, emailBounds), ReportURL: clean(reportURL, detailLimit)}); err != nil {
+		return fmt.Errorf("email: %w", err)
 	}
 	out := b.Bytes()
 	if len(out) > maxEmailBytes {
@@ -151,19 +79,11 @@ func EmailText(w io.Writer, r *Report, reportURL string) error {
 // FailureText writes the email for a run that failed: which file, which
 // stage, the error, and what to do.
 func FailureText(w io.Writer, source, stage, errMsg string) error {
-	t := &tw{w: w}
-	t.line("logsift could not finish analysing a log file.")
-	t.line("")
-	t.line("File:  " + clean(source, 1000))
-	t.line("Stage: " + clean(stage, 40))
-	t.line("Error:")
-	t.wrap("  ", clean(errMsg, maxErrorInMail))
-	t.line("")
-	t.line("What to do:")
-	for _, s := range failureAdvice(stage) {
-		t.wrap("  - ", s)
-	}
-	return t.err
+	return failureTmpl.Execute(w, struct {
+		File, Stage, Error string
+		Advice             []string
+	}{
+		File: clean(source, 1000), Stage: clean(stage, 40), Error: clean(errMsg, maxErrorInMail), Advice: failureAdvice(stage)})
 }
 
 func failureAdvice(stage string) []string {

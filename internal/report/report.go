@@ -1,6 +1,11 @@
 // Package report holds the security report and renders it as text, Markdown,
-// HTML and JSON. Every attacker-supplied string is escaped for the format it is
-// written in.
+// HTML, JSON and email. Every attacker-supplied string is escaped for the
+// format it is written in.
+//
+// Build makes the Report (the JSON document). The other formats read one
+// bounded view of it (view.go: what is shown, how many, how long, cleaned of
+// control and invisible characters), laid out by one template per format in
+// templates/.
 package report
 
 import (
@@ -29,6 +34,9 @@ type Report struct {
 	Recommendations []analysis.Recommendation `json:"recommendations"`
 	Observations    []analysis.Observation    `json:"observations,omitempty"`
 	Analysis        AnalysisInfo              `json:"analysis"`
+	// Timeline counts all requests over the log's time window, in at most
+	// evidence.MaxBuckets buckets.
+	Timeline *evidence.Histogram `json:"timeline,omitempty"`
 }
 
 // Source names what was analysed.

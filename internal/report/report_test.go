@@ -69,8 +69,11 @@ func hostileReport() *Report {
 		Input: Input{Lines: 101, Parsed: 99, Skipped: 1, Rejected: 1, Reasons: map[string]int64{"bad-time": 1},
 			Samples: []Rejection{{Line: 5, Reason: "bad-time", Text: hostileAll}}, First: t0, Last: t0.Add(3 * time.Hour), Actors: 12,
 			Errors: []string{hostileAll}},
-		Actors:    []evidence.Actor{b, a},
-		Verdicts:  []analysis.Verdict{{Actor: "203.0.113.7", Severity: evidence.Critical, Categories: []evidence.Category{evidence.XSS}, Confidence: 0.9, Rationale: hostileAll, Source: "model"}},
+		Actors: []evidence.Actor{b, a},
+		Verdicts: []analysis.Verdict{
+			{Actor: "203.0.113.7", Severity: evidence.Critical, Categories: []evidence.Category{evidence.XSS}, Confidence: 0.9, Rationale: hostileAll, Source: "model"},
+			{Actor: "2001:db8:1:2::/64", Severity: evidence.Medium, Categories: []evidence.Category{evidence.SensitiveFiles}, Confidence: 0.8, Rationale: "Read /.env (200).", Source: "model"},
+		},
 		Campaigns: []evidence.Campaign{{Kind: "shared-user-agent", Key: hostileAll, Actors: []string{"203.0.113.7", "2001:db8:1:2::/64"}, Requests: 22, Severity: evidence.High, Reason: hostileAll}},
 		Recommendations: []analysis.Recommendation{
 			{Priority: 2, Kind: analysis.ActionWAFManaged, Title: "Enable " + hostile[1], Detail: hostileAll, Actors: []string{"203.0.113.7"}, Source: "model"},
@@ -78,6 +81,7 @@ func hostileReport() *Report {
 		},
 		Observations: []analysis.Observation{{Actors: []string{"203.0.113.7"}, Summary: hostileAll, Source: "model"}},
 		Analysis:     AnalysisInfo{Analyzer: "model-" + hostile[0], Notes: []string{hostileAll}, Usage: analysis.Usage{Calls: 2, InputTokens: 1200, OutputTokens: 300, CostUSD: 0.0031}},
+		Timeline:     timeline(99, 3*time.Hour, 0),
 	})
 }
 
@@ -259,7 +263,7 @@ func TestHTMLEscapesAttackerStrings(t *testing.T) {
 	}
 	// Every tag in the output is one the template wrote.
 	allowed := map[string]bool{}
-	for _, tag := range strings.Fields("!doctype html head meta title style body h1 h2 h3 p code span section strong ol ul li div table tr th td br pre small") {
+	for _, tag := range strings.Fields("!doctype html head meta title style body h1 h2 h3 p code span section strong ol ul li div table tr th td br pre small figure figcaption svg g rect line text polygon") {
 		allowed[tag] = true
 	}
 	for _, m := range regexp.MustCompile(`<\s*/?\s*([a-zA-Z!][a-zA-Z0-9]*)`).FindAllStringSubmatch(out, -1) {
@@ -267,11 +271,17 @@ func TestHTMLEscapesAttackerStrings(t *testing.T) {
 			t.Errorf("unexpected tag <%s>", m[1])
 		}
 	}
-	// Attributes: only class, lang, charset, name, content, value.
+	// Attributes: only class, lang, charset, name, content, value, http-equiv,
+	// and the charts' geometry, which holds numbers only.
+	number := regexp.MustCompile(`^"[0-9. ,-]*"$`)
 	for _, m := range regexp.MustCompile(`<[a-zA-Z][^>]*>`).FindAllString(out, -1) {
 		for _, a := range regexp.MustCompile(`\s([a-zA-Z-]+)=("[^"]*"|'[^']*'|[^\s>]+)`).FindAllStringSubmatch(m, -1) {
 			switch a[1] {
-			case "class", "lang", "charset", "name", "content", "value":
+			case "x", "y", "x1", "y1", "x2", "y2", "width", "height", "points", "viewBox":
+				if !number.MatchString(a[2]) {
+					t.Errorf("chart attribute %s=%s is not a number", a[1], a[2])
+				}
+			case "class", "lang", "charset", "name", "content", "value", "http-equiv", "role", "aria-label", "text-anchor":
 			default:
 				t.Errorf("unexpected attribute %q in %s", a[1], m)
 			}
@@ -370,7 +380,7 @@ func TestMarkdownEscapesAttackerStrings(t *testing.T) {
 
 func TestMDCode(t *testing.T) {
 	for _, s := range []string{"plain", "a`b", "``x``", "`edge`", "a | b", ""} {
-		c := "x " + mdCode(s, 0)
+		c := "x " + mdCode(s)
 		if stripCodeSpans(c) != "x CODE\n" {
 			t.Errorf("mdCode(%q) = %q is not one code span", s, c)
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/evidence"
@@ -398,12 +399,38 @@ func blockCampaignUserAgents(v *view) []analysis.Recommendation {
 		addresses := plural(int64(len(c.Actors)), "address", "addresses")
 		out = append(out, analysis.Recommendation{
 			Title:      "Add a custom rule that blocks the user agent shared by " + addresses,
-			Detail:     fmt.Sprintf("Match the User-Agent header exactly (no transformation) against %q and block. %s used it for %s. Check first that no client you want sends the same string.", analysis.Sanitize(c.Key, 200), addresses, plural(c.Requests, "request", "requests")),
+			Detail:     fmt.Sprintf("%s and block. %s used it for %s. Check first that no client you want sends the same string.", uaMatch(c.Key), addresses, plural(c.Requests, "request", "requests")),
 			Categories: cats,
 			Actors:     firstActors(c.Actors, maxActors),
 		})
 	}
 	return out
+}
+
+// wafSearchMax is the longest search string of an AWS WAF string match. The
+// rules keep a campaign's user agent to the same length, cut on a rune
+// boundary, so a key within utf8.UTFMax bytes of it may be a shortened header.
+const wafSearchMax = 200
+
+// uaMatch says how a WAF rule matches a campaign's user agent: exactly when
+// logsift holds the header as it was sent, or else with a contains-match on the
+// part before anything logsift could not keep, saying why.
+func uaMatch(ua string) string {
+	part, why := ua, ""
+	var f analysis.Filter
+	for i, r := range ua {
+		if r == utf8.RuneError || f.Hides(r) {
+			part, why = ua[:i], "it holds control or invisible characters, which are not shown here"
+			break
+		}
+	}
+	if why == "" && len(ua) > wafSearchMax-utf8.UTFMax {
+		why = fmt.Sprintf("logsift keeps at most %d bytes of a user agent and may have shortened this one", wafSearchMax)
+	}
+	if why == "" {
+		return fmt.Sprintf("Match the User-Agent header exactly (no transformation) against %q", ua)
+	}
+	return fmt.Sprintf("Match where the User-Agent header contains %q (a contains-match: %s, so an exact match would miss it)", part, why)
 }
 
 // phpBy are the categories whose .php requests say something about PHP

@@ -290,3 +290,30 @@ func TestAdviceHostileUserAgent(t *testing.T) {
 		t.Errorf("detail carries the raw user agent (%d bytes): %q", len(d), d)
 	}
 }
+
+// The WAF rule for a shared user agent matches the header as sent, or says
+// that it cannot and matches a part of it.
+func TestUAMatch(t *testing.T) {
+	long := "Mozilla/5.0 (compatible; " + strings.Repeat("x", 180) // 205 bytes, as the rules keep it: cut at 200
+	tests := []struct {
+		name, ua string
+		want     []string
+	}{
+		{"whole", "Odd/1.0", []string{`exactly (no transformation) against "Odd/1.0"`}},
+		{"spaces and quotes", `sqlmap/1.7 "x"`, []string{`exactly (no transformation) against "sqlmap/1.7 \"x\""`}},
+		{"shortened", long[:200], []string{`contains "` + long[:200] + `"`, "may have shortened"}},
+		{"invisible", "EvilBot/2\u200b(hidden)", []string{`contains "EvilBot/2"`, "invisible"}},
+		{"control", "EvilBot/3\x1b[0m", []string{`contains "EvilBot/3"`, "control"}},
+	}
+	for _, tt := range tests {
+		got := uaMatch(tt.ua)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: uaMatch = %q, want it to say %q", tt.name, got, w)
+			}
+		}
+		if exact := strings.Contains(got, "exactly"); exact != (tt.name == "whole" || tt.name == "spaces and quotes") {
+			t.Errorf("%s: exact match %v in %q", tt.name, exact, got)
+		}
+	}
+}
