@@ -31,6 +31,7 @@
 //	brute-force       >= 10 failed logins (401/403/429, failed POST on a login endpoint) within 10m
 //	bad-request       binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= 3
 //	spam              a POST to a comment, contact, sign-up or trackback endpoint from a client whose user agent claims a crawler, monitor or link preview, on one request
+//	fake-crawler      a user agent naming a crawler of an operator that publishes its address ranges (Google, Bing, Apple, DuckDuckGo, OpenAI, Anthropic, Perplexity, Common Crawl), from outside them, on one request
 //
 // # Adding a rule
 //
@@ -70,6 +71,14 @@
 // allowlisted user agents (crawlers, monitors, link previews) are exempt
 // from the volume and probing rules only, so a client that claims to be
 // Googlebot and asks for /.env is still reported, and the reason says so.
+// A name is not a pass: a crawler whose operator publishes its address
+// ranges (internal/crawlers: Google, Bing, Apple, OpenAI...) is exempt only
+// from inside them, for GET and HEAD, and its failures on scan-only paths
+// (backups, admin panels) still make a probing burst; from outside them it
+// is a fake-crawler and judged like any client. Crawlers of operators that
+// publish no list keep the exemption on their word (there is nothing to
+// check them against), as do all crawlers in logs more than a year away
+// from the lists' date.
 //
 // Weak actors have rule matches below the thresholds. Campaigns groups
 // actors of a whole run that share an unusual user agent or exactly the same

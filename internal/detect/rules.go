@@ -33,6 +33,7 @@ const (
 	rBrute
 	rBadRequest
 	rSpam
+	rFakeCrawler
 	numRules
 )
 
@@ -59,6 +60,7 @@ var rules = [numRules]*rule{
 	rBrute:        &ruleBruteForce,
 	rBadRequest:   &ruleBadRequest,
 	rSpam:         &ruleSpam,
+	rFakeCrawler:  &ruleFakeCrawler,
 }
 
 // rule is one detection rule, whole: what it is, the markers the automaton
@@ -129,7 +131,22 @@ type request struct {
 	ua          *uaInfo
 	static      bool // a static asset (staticExt)
 	pathAllowed bool // under an allowlisted path
-	found       *[numRules]found
+	// exempt: the client is an allowlisted crawler, monitor or preview bot
+	// and is spared the probing and volume rules for this request (see
+	// Engine.exempt); fake: it claims a crawler whose operator publishes its
+	// addresses, from outside them.
+	exempt, fake bool
+	found        *[numRules]found
+}
+
+// scanPath reports whether the request asked for a path no crawler follows
+// a link to in the normal course: sensitive files and backups, backdoors,
+// admin panels, product-specific technology paths. Failing .php or .asp
+// pages and WordPress paths are left out: a site that moved away from PHP
+// or WordPress leaves crawlers plenty of such dead links.
+func (q *request) scanPath() bool {
+	f := q.found
+	return f[rSensitive].hit || f[rWebshell].hit || f[rAdmin].hit || (f[rTech].hit && f[rTech].strong)
 }
 
 // failing reports whether the request failed (or has no status).

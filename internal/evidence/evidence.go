@@ -33,12 +33,13 @@ const (
 	BruteForce       Category = "brute-force"       // many 401/403 on login endpoints
 	BadRequest       Category = "bad-request"       // empty/binary request lines, CONNECT, proxy attempts
 	Spam             Category = "spam"              // form posts (comments, contact, sign-up) by clients claiming to be crawlers
+	FakeCrawler      Category = "fake-crawler"      // a crawler's user agent from outside the ranges its operator publishes
 )
 
 // Categories lists every category, in the order reports show them.
 var Categories = []Category{
 	Log4Shell, CVEProbe, CommandInjection, Webshell, SQLInjection, SSRF, RFI, PathTraversal, XSS,
-	CRLFInjection, SensitiveFiles, BruteForce, WordPressScan, AdminProbing, TechProbing, ScannerUA,
+	CRLFInjection, SensitiveFiles, BruteForce, WordPressScan, AdminProbing, TechProbing, ScannerUA, FakeCrawler,
 	HTTPProbing, AggressiveCrawl, Spam, BadRequest,
 }
 

@@ -13,6 +13,7 @@ import (
 // Cases are the logs and verdicts, for every format a case is written in.
 var Cases = slices.Concat(
 	leakCases("combined"), leakCases("amplify"),
+	crawlerCases("combined"), crawlerCases("amplify"),
 )
 
 // The leaking client, and the size of what it was served: far from the
@@ -99,3 +100,52 @@ func finding(r *report.Report, actor string) *report.Finding {
 	}
 	return nil
 }
+
+// A wordlist scan under Googlebot's name from an address Google does not
+// list, and a real Googlebot (from Google's ranges) crawling dead links.
+const (
+	fakeGooglebot = "203.0.113.50"
+	realGooglebot = "66.249.66.1"
+)
+
+func crawlerCases(format string) []Case {
+	scan := func(l *Log, ip string) {
+		for i := range 4585 {
+			l.Add(Req{IP: ip, At: time.Hour + time.Duration(i)*50*time.Millisecond, // 20 a second
+				Target: fmt.Sprintf("/%s/%s", wordlist[i%len(wordlist)], wordlist[(i/len(wordlist))%len(wordlist)]),
+				Status: 404, Bytes: 153, UA: Googlebot})
+		}
+	}
+	dead := func(l *Log, ip string) {
+		for i := range 400 {
+			l.Add(Req{IP: ip, At: time.Duration(i) * 3 * time.Second, Target: fmt.Sprintf("/blog/2019/post-%d", i),
+				Status: 404, Bytes: 153, UA: Googlebot})
+		}
+	}
+	return []Case{
+		{Name: "fake-googlebot-wordlist-" + format, Format: format,
+			Log: func(l *Log) { l.Visitors(40); scan(l, fakeGooglebot); dead(l, realGooglebot) },
+			Check: func(r *report.Report) []string {
+				var bad []string
+				f := finding(r, fakeGooglebot)
+				switch {
+				case f == nil:
+					bad = append(bad, "a wordlist scan under Googlebot's name from outside Google's ranges is not reported")
+				case !slices.Contains(f.Categories, evidence.FakeCrawler) || f.Severity < evidence.Medium:
+					bad = append(bad, fmt.Sprintf("fake Googlebot reported as %s %v", f.Severity, f.Categories))
+				}
+				if f := finding(r, realGooglebot); f != nil {
+					bad = append(bad, fmt.Sprintf("a real Googlebot crawling dead links reported: %v", f.Categories))
+				}
+				return bad
+			}},
+	}
+}
+
+// wordlist is the start of a content-discovery list: 4,585 requests walk
+// its pairs, as dirb and gobuster do.
+var wordlist = strings.Fields(`admin backup backups bak cache cgi-bin config conf data db dump old temp tmp
+	test dev staging api v1 v2 private secret secrets uploads files download downloads include includes lib
+	logs log scripts src static www web site server status console manager panel login user users account
+	install setup update upgrade vendor node_modules assets images img css js fonts media docs documentation
+	export import report reports archive archives`)
