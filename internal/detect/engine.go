@@ -229,8 +229,11 @@ func (e *Engine) Observe(r *record.Record) {
 			break
 		}
 	}
-	if !hit && q.st.rich == nil {
-		return // the cheap, common case: nothing to remember beyond counters
+	if !hit {
+		e.browse(q)
+		if q.st.rich == nil {
+			return // the cheap, common case: nothing to remember beyond counters
+		}
 	}
 	e.remember(q, hit)
 }
@@ -392,6 +395,9 @@ func (e *Engine) remember(q *request, hit bool) {
 		if ru.kind != kindBehaviour {
 			attack = true
 		}
+	}
+	if q.presencePath() {
+		e.noteLure(q, rs)
 	}
 	if attack {
 		if targetSuccess {

@@ -30,12 +30,22 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 		matches int64
 	}
 	var weak []weakActor
+	linked := map[[2]string]*evidence.LinkedPath{}
 	for key, st := range e.actors {
 		if st.rich == nil {
 			continue
 		}
 		hits, weakHits := e.evaluate(st)
 		if len(hits) == 0 && len(weakHits) == 0 {
+			continue
+		}
+		if e.lured(st, hits, weakHits) {
+			l := &st.rich.lure
+			k := [2]string{l.path, l.from}
+			if linked[k] == nil {
+				linked[k] = &evidence.LinkedPath{Path: l.path, From: l.from, Status: l.status}
+			}
+			linked[k].Visitors++
 			continue
 		}
 		a := e.actorEvidence(key, st, hits, weakHits)
@@ -67,6 +77,9 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 	for _, w := range weak {
 		out.Weak = append(out.Weak, w.a)
 	}
+	if len(linked) > 0 {
+		out.Linked = linkedPaths(linked)
+	}
 	return out
 }
 
@@ -83,6 +96,7 @@ func (e *Engine) actorEvidence(key netip.Prefix, st *actorState, hits, weakHits 
 		UserAgents:    rs.topUAs.list(),
 		Hits:          hits,
 		Weak:          weakHits,
+		Browsed:       int64(st.okPages) + int64(st.okAssets),
 	}
 	if a.Hits == nil {
 		a.Hits = []evidence.Hit{}

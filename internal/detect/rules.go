@@ -139,6 +139,13 @@ type request struct {
 	found        *[numRules]found
 }
 
+// presencePath reports whether a presence rule (sensitive files, backdoors,
+// admin, technology or WordPress paths) matched the request.
+func (q *request) presencePath() bool {
+	f := q.found
+	return f[rSensitive].hit || f[rWebshell].hit || f[rAdmin].hit || f[rTech].hit || f[rWordPress].hit
+}
+
 // scanPath reports whether the request asked for a path no crawler follows
 // a link to in the normal course: sensitive files and backups, backdoors,
 // admin panels, product-specific technology paths. Failing .php or .asp

@@ -23,6 +23,10 @@ type actorState struct {
 	paths       distinctSet
 	rate        *rate
 	rich        *richState
+	// Browsing (lured.go): 2xx/3xx answers to pages and assets no rule
+	// matched, and the referer host of the first such asset.
+	okPages, okAssets uint32
+	siteRef           uint64
 }
 
 type statusCount struct {
@@ -157,6 +161,7 @@ type richState struct {
 	successes    int64
 	successSizes []int64  // distinct sizes of those answers, up to 4
 	claimedUA    string   // allowlisted UA the actor claimed, for reasons
+	lure         lure     // its failing probes' referers (lured.go)
 	probeSet     []string // normalised attack paths, for campaigns
 }
 

@@ -14,6 +14,7 @@ import (
 var Cases = slices.Concat(
 	leakCases("combined"), leakCases("amplify"),
 	crawlerCases("combined"), crawlerCases("amplify"),
+	luredCases("combined"), luredCases("amplify"),
 )
 
 // The leaking client, and the size of what it was served: far from the
@@ -149,3 +150,67 @@ var wordlist = strings.Fields(`admin backup backups bak cache cgi-bin config con
 	logs log scripts src static www web site server status console manager panel login user users account
 	install setup update upgrade vendor node_modules assets images img css js fonts media docs documentation
 	export import report reports archive archives`)
+
+// A prober that asks for the same paths from one address, with curl and no
+// browsing: it must stay reported beside the lured visitors.
+const prober = "198.51.100.77"
+
+// luredCases: sixty visitors read a page that carries a planted
+// <img src=probe>, so each asks for probe once, with the page as referer.
+// None is reported, blocklisted or put in a campaign; the report notes the
+// linked path. A prober asking for the same path among others still is.
+func luredCases(format string) []Case {
+	var out []Case
+	for _, probe := range []string{"/admin", "/wp-login.php", "/phpinfo.php", "/server-status"} {
+		name := strings.NewReplacer("/", "", ".", "-").Replace(probe)
+		out = append(out, Case{Name: "lured-" + name + "-" + format, Format: format,
+			Log: func(l *Log) {
+				for i := range 60 {
+					ip, at := fmt.Sprintf("100.65.0.%d", i+1), time.Duration(i)*30*time.Second
+					l.Visit(ip, at, "/blog/post-9", i)
+					l.Add(Req{IP: ip, At: at + time.Second, Target: probe, Status: 404, Bytes: 153, Referer: PageURL("/blog/post-9"), UA: Chrome})
+				}
+				l.Visitors(40)
+				for i, p := range []string{probe, "/administrator/", "/phpmyadmin/", "/.git/config", "/wp-admin/"} {
+					l.Add(Req{IP: prober, At: time.Hour + time.Duration(i)*time.Second, Target: p, Status: 404, Bytes: 153, UA: "curl/8.5.0"})
+				}
+			},
+			Check: func(r *report.Report) []string { return checkLured(r, probe) }})
+	}
+	return out
+}
+
+func checkLured(r *report.Report, probe string) []string {
+	var bad []string
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Actor, "100.65.") {
+			bad = append(bad, fmt.Sprintf("lured visitor %s reported: %s %v", f.Actor, f.Severity, f.Categories))
+			break
+		}
+	}
+	for _, b := range r.Blocklist {
+		if strings.HasPrefix(b.CIDR, "100.65.") {
+			bad = append(bad, "lured visitor on the blocklist: "+b.CIDR)
+			break
+		}
+	}
+	for _, c := range r.Campaigns {
+		for _, a := range c.Actors {
+			if strings.HasPrefix(a, "100.65.") {
+				bad = append(bad, fmt.Sprintf("lured visitors in campaign %s %q", c.Kind, c.Key))
+				break
+			}
+		}
+	}
+	if f := finding(r, prober); f == nil || f.Severity < evidence.Medium {
+		bad = append(bad, "the prober asking for the same path among others is not reported at medium")
+	}
+	noted := false
+	for _, o := range r.Observations {
+		noted = noted || (strings.Contains(o.Summary, "60 visitors") && strings.Contains(o.Summary, probe) && strings.Contains(o.Summary, "/blog/post-9"))
+	}
+	if !noted {
+		bad = append(bad, fmt.Sprintf("no observation that 60 visitors asked for %s from /blog/post-9: %+v", probe, r.Observations))
+	}
+	return bad
+}
