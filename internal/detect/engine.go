@@ -350,7 +350,7 @@ func (e *Engine) remember(q *request, hit bool) {
 	rs := q.st.richState(&e.cfg)
 	rs.topPaths.add(r.Path)
 	rs.topUAs.add(r.UA)
-	if q.exempt && rs.claimedUA == "" {
+	if q.ua.allowedAs != "" && rs.claimedUA == "" {
 		rs.claimedUA = q.ua.allowedAs
 	}
 	if !hit {
