@@ -102,6 +102,16 @@ func Claimed(ua string) *Operator {
 	return nil
 }
 
+// Named returns the operator called name, or nil.
+func Named(name string) *Operator {
+	for _, o := range Operators {
+		if o.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
 // Contains reports whether a is inside one of the operator's published
 // ranges. An IPv4-mapped IPv6 address is judged as the IPv4 address.
 func (o *Operator) Contains(a netip.Addr) bool {
@@ -116,6 +126,24 @@ func (o *Operator) Contains(a netip.Addr) bool {
 func (o *Operator) Updated() time.Time {
 	o.load()
 	return o.date
+}
+
+// Validity is how far from its lists' date a request can be judged by them.
+// Operators add and retire ranges: a 2015 log's bingbot sent from addresses
+// Bing no longer lists, and a log from long after the shipped lists may hold
+// ranges added since. Outside the window the claim can be neither confirmed
+// nor refuted, and callers treat the user agent as before (on its word).
+const Validity = 365 * 24 * time.Hour
+
+// Judges reports whether the shipped lists can judge a request logged at t:
+// t is within Validity of Updated.
+func (o *Operator) Judges(t time.Time) bool {
+	u := o.Updated()
+	if u.IsZero() {
+		return false
+	}
+	d := t.Sub(u)
+	return d > -Validity && d < Validity
 }
 
 // Prefixes returns how many prefixes the operator's shipped lists hold.

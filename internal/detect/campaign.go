@@ -43,7 +43,7 @@ func Campaigns(actors []evidence.Actor) []evidence.Campaign {
 			seen[k] = true
 			byUA[k] = append(byUA[k], i)
 		}
-		if set := probeSet(a); set != "" {
+		if set := probeSet(a); set != "" && probing(a, set) {
 			bySet[set] = append(bySet[set], i)
 		}
 	}
@@ -108,11 +108,7 @@ func campaign(kind, key string, actors []evidence.Actor, idx []int) evidence.Cam
 // default UA of a common HTTP library.
 func unusualUA(ua string) bool {
 	l := strings.ToLower(ua)
-	if strings.HasPrefix(l, "mozilla/5.0 (") && (strings.Contains(l, "chrome/") || strings.Contains(l, "firefox/") ||
-		strings.Contains(l, "safari/") || strings.Contains(l, "gecko")) && !strings.Contains(l, "bot") {
-		return false
-	}
-	if strings.HasPrefix(l, "mozilla/4.0 (compatible; msie") {
+	if browserUA(l) {
 		return false
 	}
 	for _, p := range []string{"curl/", "wget/", "python-requests/", "go-http-client/", "python-urllib/",
@@ -122,6 +118,30 @@ func unusualUA(ua string) bool {
 		}
 	}
 	return true
+}
+
+// browserUA reports whether a lowercased user agent is a browser's.
+func browserUA(l string) bool {
+	return (strings.HasPrefix(l, "mozilla/5.0 (") && (strings.Contains(l, "chrome/") || strings.Contains(l, "firefox/") ||
+		strings.Contains(l, "safari/") || strings.Contains(l, "gecko")) && !strings.Contains(l, "bot")) ||
+		strings.HasPrefix(l, "mozilla/4.0 (compatible; msie")
+}
+
+// probing reports whether an actor shows probing of its own beyond the probe
+// set it shares: several distinct paths, a user agent that is not a
+// browser's, or no browsing at all (Actor.Browsed). Visitors who browse with
+// a browser and each fail on the same one path are what a planted link on a
+// page makes (see lured.go), not a campaign.
+func probing(a *evidence.Actor, set string) bool {
+	if strings.Contains(set, "\n") || a.Browsed == 0 {
+		return true
+	}
+	for _, u := range a.UserAgents {
+		if !browserUA(strings.ToLower(u.Value)) {
+			return true
+		}
+	}
+	return false
 }
 
 // probeSet is the sorted set of attack paths in an actor's samples, one per

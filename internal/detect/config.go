@@ -76,6 +76,8 @@ type Config struct {
 // aggressive-crawl, wordpress-scan, admin-probing, tech-probing), not from the
 // payload rules: a client that claims to be Googlebot and asks for /.env or
 // sends ${jndi: is still reported, and the reason says it claimed the UA.
+// A crawler whose operator publishes its address ranges (internal/crawlers)
+// is exempt only from inside them, and only for GET and HEAD (Engine.exempt).
 type Allowlist struct {
 	CIDRs      []string `json:"cidrs"`       // IPs or CIDRs never reported
 	UserAgents []string `json:"user_agents"` // case-insensitive substrings

@@ -172,7 +172,7 @@ func TestRules(t *testing.T) {
 		{"sensitive uppercase", each(404, "", "/.ENV", "/BACKUP.SQL"), evidence.SensitiveFiles, "hit", 0, ""},
 		{"sensitive suffixes", each(404, "", "/db/dump.sql.gz", "/wp-config.php.bak", "/.aws/credentials"), evidence.SensitiveFiles, "hit", 0, ""},
 		{"github folder is not .git", each(404, "", "/.github/workflows/ci.yml", "/.github/readme"), evidence.SensitiveFiles, "none", 0, ""},
-		{"googlebot asking for .env is still reported", each(404, googlebot, "/.env", "/.git/config"), evidence.SensitiveFiles, "hit", 0, "claims to be googlebot"},
+		{"googlebot asking for .env is still reported", from(googlebotIP, each(404, googlebot, "/.env", "/.git/config")), evidence.SensitiveFiles, "hit", 0, "claims to be googlebot"},
 
 		// WordPress
 		{"wordpress scan", each(404, browser, "/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-includes/wlwmanifest.xml"), evidence.WordPressScan, "hit", evidence.Medium, "threshold 2"},
@@ -181,7 +181,8 @@ func TestRules(t *testing.T) {
 		{"wordpress one probe is weak", each(404, "", "/wp-login.php"), evidence.WordPressScan, "weak", 0, ""},
 		{"wordpress site's own traffic", each(200, browser, "/wp-login.php", "/wp-admin/", "/wp-admin/edit.php", "/wp-includes/js/x.php"), evidence.WordPressScan, "none", 0, ""},
 		{"wordpress missing theme assets", each(404, browser, "/wp-content/themes/a/style.css", "/wp-content/themes/a/app.js", "/wp-content/themes/a/logo.png", "/wp-includes/js/jquery.js"), evidence.WordPressScan, "none", 0, ""},
-		{"wordpress crawler following links", each(404, googlebot, "/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-signup.php"), evidence.WordPressScan, "none", 0, ""},
+		{"wordpress crawler following links", from(googlebotIP, each(404, googlebot, "/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-signup.php")), evidence.WordPressScan, "none", 0, ""},
+		{"a fake googlebot probing wordpress", each(404, googlebot, "/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-signup.php"), evidence.WordPressScan, "hit", 0, ""},
 
 		// admin and technology probing
 		{"phpmyadmin fires on one", each(404, "", "/phpMyAdmin/index.php"), evidence.AdminProbing, "hit", 0, "specific product"},
@@ -263,7 +264,7 @@ func TestRules(t *testing.T) {
 		{"api 404s are not probing", seq(30, "/api/items/%d", 404, time.Second), evidence.HTTPProbing, "none", 0, ""},
 		{"a user's typos", each(404, browser, "/abuot", "/contcat", "/blgo/post"), evidence.HTTPProbing, "none", 0, ""},
 		{"crawler 404s are not probing", func() []req {
-			r := seq(20, "/old/page-%d", 404, time.Second)
+			r := from(bingbotIP, seq(20, "/old/page-%d", 404, time.Second))
 			for i := range r {
 				r[i].ua = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
 			}
@@ -303,7 +304,7 @@ func runRuleCases(t *testing.T, tests []ruleCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := run(t, Config{}, tt.reqs)
-			a, _ := find(c, attacker)
+			a, _ := find(c, tt.reqs[0].ip)
 			h, w := hitFor(a, tt.cat), weakFor(a, tt.cat)
 			got := "none"
 			switch {

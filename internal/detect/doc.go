@@ -36,6 +36,7 @@
 //	bad-request       binary request lines, CONNECT, proxy attempts on 1; empty or malformed lines, unknown methods >= 3
 //	spam              a POST to a comment, contact, sign-up or trackback endpoint from a client whose user agent claims a crawler, monitor or link preview, on one request
 //	bad-bot           user agents on CrowdSec's bad_user_agents list (589 names: scrapers, site downloaders, spam and SEO bots), on one request; crawler and monitor allowlists and scanner-ua win
+//	fake-crawler      a user agent naming a crawler of an operator that publishes its address ranges (Google, Bing, Apple, DuckDuckGo, OpenAI, Anthropic, Perplexity, Common Crawl), from outside them, on one request
 //
 // # Adding a rule
 //

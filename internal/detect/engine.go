@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/logsift/logsift/internal/crawlers"
 	"github.com/logsift/logsift/internal/record"
 )
 
@@ -70,6 +71,9 @@ type Engine struct {
 	lastAllowClient netip.Addr
 	lastAllowed     bool
 	uaCache         map[string]*uaInfo
+	lastCrawler     *crawlers.Operator
+	lastCrawlerAddr netip.Addr
+	lastCrawlerIn   bool
 	lastUA          string
 	lastUAInfo      *uaInfo
 }
@@ -85,7 +89,10 @@ type found struct {
 type uaInfo struct {
 	ua        string // owned copy
 	allowedAs string // allowlist entry the UA matched, "" if none
-	hits      []uaHit
+	// crawler is the operator whose crawler the UA names, when that
+	// operator publishes its addresses (crawlers.Claimed); nil otherwise.
+	crawler *crawlers.Operator
+	hits    []uaHit
 }
 
 type uaHit struct {
@@ -222,8 +229,11 @@ func (e *Engine) Observe(r *record.Record) {
 			break
 		}
 	}
-	if !hit && q.st.rich == nil {
-		return // the cheap, common case: nothing to remember beyond counters
+	if !hit {
+		e.browse(q)
+		if q.st.rich == nil {
+			return // the cheap, common case: nothing to remember beyond counters
+		}
 	}
 	e.remember(q, hit)
 }
@@ -261,7 +271,37 @@ func (e *Engine) begin(r *record.Record) *request {
 		}
 	}
 	q.static = staticExt(q.npath)
+	q.exempt, q.fake = e.exempt(q)
 	return q
+}
+
+// exempt decides whether an allowlisted user agent spares this request the
+// probing and volume rules. A crawler whose operator publishes its address
+// ranges is taken at its word only from inside them (outside, the request
+// is fake), for logs within a year of the shipped lists (crawlers.Judges);
+// and even a real crawler is judged like any client when it does
+// what crawlers do not: a request other than GET or HEAD (a POST to a form,
+// a PUT). Allowlisted agents of operators that publish no ranges (monitors,
+// link previews, most SEO crawlers) keep the exemption on their word.
+func (e *Engine) exempt(q *request) (exempt, fake bool) {
+	op := q.ua.crawler
+	if op != nil && op.Judges(q.r.Time) && !e.inRanges(op, q.r.Client) {
+		return false, true
+	}
+	if q.ua.allowedAs == "" {
+		return false, false
+	}
+	m := q.r.Method
+	return strings.EqualFold(m, "GET") || strings.EqualFold(m, "HEAD"), false
+}
+
+// inRanges is op.Contains(a), remembered for the last address and operator:
+// a crawler's requests come in runs.
+func (e *Engine) inRanges(op *crawlers.Operator, a netip.Addr) bool {
+	if op != e.lastCrawler || a != e.lastCrawlerAddr {
+		e.lastCrawler, e.lastCrawlerAddr, e.lastCrawlerIn = op, a, op.Contains(a)
+	}
+	return e.lastCrawlerIn
 }
 
 // scan fills e.found with the markers of every field: the raw and decoded
@@ -355,6 +395,9 @@ func (e *Engine) remember(q *request, hit bool) {
 		if ru.kind != kindBehaviour {
 			attack = true
 		}
+	}
+	if q.presencePath() {
+		e.noteLure(q, rs)
 	}
 	if attack {
 		if targetSuccess {
@@ -464,7 +507,7 @@ func (e *Engine) classifyUA(ua string) *uaInfo {
 }
 
 func (e *Engine) uaInfoFor(ua string) *uaInfo {
-	info := &uaInfo{}
+	info := &uaInfo{crawler: crawlers.Claimed(ua)}
 	if ua == "" {
 		return info
 	}

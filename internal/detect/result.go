@@ -38,12 +38,22 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 		}
 		out.Suspicious = append(out.Suspicious, e.rotationEvidence(r))
 	}
+	linked := map[[2]string]*evidence.LinkedPath{}
 	for key, st := range e.actors {
 		if st.rich == nil || rotated[key] {
 			continue
 		}
 		hits, weakHits := e.evaluate(st)
 		if len(hits) == 0 && len(weakHits) == 0 {
+			continue
+		}
+		if e.lured(st, hits, weakHits) {
+			l := &st.rich.lure
+			k := [2]string{l.path, l.from}
+			if linked[k] == nil {
+				linked[k] = &evidence.LinkedPath{Path: l.path, From: l.from, Status: l.status}
+			}
+			linked[k].Visitors++
 			continue
 		}
 		a := e.actorEvidence(key, st, hits, weakHits)
@@ -86,6 +96,9 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 		out.Weak = append(out.Weak, w.a)
 	}
 	out.Weak = append(out.Weak, logins...)
+	if len(linked) > 0 {
+		out.Linked = linkedPaths(linked)
+	}
 	return out
 }
 
@@ -107,6 +120,7 @@ func (e *Engine) actorEvidence(key netip.Prefix, st *actorState, hits, weakHits 
 		UserAgents:    rs.topUAs.list(),
 		Hits:          hits,
 		Weak:          weakHits,
+		Browsed:       int64(st.okPages) + int64(st.okAssets),
 	}
 	if a.Hits == nil {
 		a.Hits = []evidence.Hit{}

@@ -38,6 +38,7 @@ const (
 	rBadRequest
 	rSpam
 	rBadBot
+	rFakeCrawler
 	numRules
 )
 
@@ -72,6 +73,7 @@ var rules = [numRules]*rule{
 	rBadRequest:    &ruleBadRequest,
 	rSpam:          &ruleSpam,
 	rBadBot:        &ruleBadBot,
+	rFakeCrawler:   &ruleFakeCrawler,
 }
 
 // rule is one detection rule, whole: what it is, the markers the automaton
@@ -148,7 +150,29 @@ type request struct {
 	ua          *uaInfo
 	static      bool // a static asset (staticExt)
 	pathAllowed bool // under an allowlisted path
-	found       *[numRules]found
+	// exempt: the client is an allowlisted crawler, monitor or preview bot
+	// and is spared the probing and volume rules for this request (see
+	// Engine.exempt); fake: it claims a crawler whose operator publishes its
+	// addresses, from outside them.
+	exempt, fake bool
+	found        *[numRules]found
+}
+
+// presencePath reports whether a presence rule (sensitive files, backdoors,
+// admin, technology or WordPress paths) matched the request.
+func (q *request) presencePath() bool {
+	f := q.found
+	return f[rSensitive].hit || f[rWebshell].hit || f[rAdmin].hit || f[rTech].hit || f[rWordPress].hit
+}
+
+// scanPath reports whether the request asked for a path no crawler follows
+// a link to in the normal course: sensitive files and backups, backdoors,
+// admin panels, product-specific technology paths. Failing .php or .asp
+// pages and WordPress paths are left out: a site that moved away from PHP
+// or WordPress leaves crawlers plenty of such dead links.
+func (q *request) scanPath() bool {
+	f := q.found
+	return f[rSensitive].hit || f[rWebshell].hit || f[rAdmin].hit || (f[rTech].hit && f[rTech].strong)
 }
 
 // failing reports whether the request failed (or has no status).

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logsift/logsift/internal/crawlers"
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
 )
@@ -46,8 +47,11 @@ var ruleHTTPProbing = rule{
 	},
 	detect: func(q *request, f *found) {
 		s := q.r.Status
+		// A real crawler's failures count only for paths it has no link
+		// to follow: crawling dead links is what crawlers do, asking for
+		// admin and backup paths at a scan's rate is not.
 		if (s == 400 || s == 403 || s == 404 || s == 405 || s == 410) &&
-			!q.static && !q.pathAllowed && q.ua.allowedAs == "" && !apiLike(q.npath) {
+			!q.static && !q.pathAllowed && (!q.exempt || q.scanPath()) && !apiLike(q.npath) {
 			*f = found{hit: true}
 		}
 	},
@@ -74,7 +78,7 @@ var ruleAggressiveCrawl = rule{
 	// tracked from an actor's rateAfter-th request on, so one-off visitors
 	// never pay for it.
 	detect: func(q *request, f *found) {
-		if q.pathAllowed || q.ua.allowedAs != "" || q.r.Malformed || q.st.requests < rateAfter {
+		if q.pathAllowed || q.exempt || q.r.Malformed || q.st.requests < rateAfter {
 			return
 		}
 		if q.static || apiLike(q.npath) {
@@ -305,5 +309,37 @@ var ruleSpam = rule{
 	eval: func(j *judge) (verdict, bool) {
 		return verdict{fire: true, reason: fmt.Sprintf("%d form post%s (e.g. %s) from a client claiming to be %s, which crawlers never send",
 			j.r.count, plural(int(j.r.count)), j.example, j.rs.claimedUA)}, true
+	},
+}
+
+// ruleFakeCrawler: a user agent naming a crawler whose operator publishes
+// the addresses it crawls from (internal/crawlers), sent from outside them.
+// Low on its own: scrapers and SEO tools borrow Googlebot's name to be let
+// in, which is spoofing, not an attack. What matters is that the client
+// loses the crawler exemption, so whatever else it does is judged like any
+// client's (Engine.exempt), and its other hits set its severity.
+var ruleFakeCrawler = rule{
+	id: "fake-crawler", cat: evidence.FakeCrawler, sev: evidence.Low, kind: kindBehaviour,
+	what: "request",
+	doc: func(*Config) string {
+		return "a user agent naming a crawler of an operator that publishes its address ranges (Google, Bing, Apple, DuckDuckGo, OpenAI, Anthropic, Perplexity, Common Crawl), from outside them, on one request"
+	},
+	detect: func(q *request, f *found) {
+		if q.fake {
+			*f = found{hit: true, marker: q.ua.crawler.Name}
+		}
+	},
+	eval: func(j *judge) (verdict, bool) {
+		r := j.r
+		date := ""
+		if op := crawlers.Named(r.marker); op != nil {
+			date = " (lists of " + op.Updated().Format("2006-01-02") + ")"
+		}
+		ua := ""
+		if len(r.samples) > 0 {
+			ua = fmt.Sprintf(" (%q)", truncate(r.samples[0].UA, 120))
+		}
+		return verdict{fire: true, reason: fmt.Sprintf("user agent claims to be %s's crawler%s on %d request%s, but the address is outside the ranges %s publishes for its crawlers%s, so it is judged like any client",
+			r.marker, ua, r.count, plural(int(r.count)), r.marker, date)}, true
 	},
 }

@@ -184,7 +184,7 @@ func notStatic(q *request, _ *richState, _ ruleID, _ found) bool { return !q.sta
 // kept aside: if they turn out to be a single-page app's catch-all page, they
 // were failures too (see Engine.evaluate).
 func countFailedProbe(q *request, rs *richState, id ruleID, f found) bool {
-	if q.static || q.ua.allowedAs != "" {
+	if q.static || q.exempt {
 		return false
 	}
 	if id != rWordPress && q.found[rWordPress].hit {

@@ -25,6 +25,10 @@ type actorState struct {
 	loginPosts  uint32 // POSTs to login endpoints, saturating (credential-stuffing)
 	rate        *rate
 	rich        *richState
+	// Browsing (lured.go): 2xx/3xx answers to pages and assets no rule
+	// matched, and the referer host of the first such asset.
+	okPages, okAssets uint32
+	siteRef           uint64
 }
 
 type statusCount struct {
@@ -163,6 +167,7 @@ type richState struct {
 	successes    int64
 	successSizes []int64  // distinct sizes of those answers, up to 4
 	claimedUA    string   // allowlisted UA the actor claimed, for reasons
+	lure         lure     // its failing probes' referers (lured.go)
 	probeSet     []string // normalised attack paths, for campaigns
 	// Evidence of the access-behaviour rules (rules_access.go), allocated
 	// by their record hooks.

@@ -3,6 +3,7 @@
 package evidence
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -39,13 +40,14 @@ const (
 	BadRequest         Category = "bad-request"    // empty/binary request lines, CONNECT, proxy attempts
 	Spam               Category = "spam"           // form posts (comments, contact, sign-up) by clients claiming to be crawlers
 	BadBot             Category = "bad-bot"        // user agents on CrowdSec's bad_user_agents list (scrapers, downloaders, spam bots)
+	FakeCrawler        Category = "fake-crawler"   // a crawler's user agent from outside the ranges its operator publishes
 )
 
 // Categories lists every category, in the order reports show them.
 var Categories = []Category{
 	Log4Shell, CVEProbe, CommandInjection, Webshell, SQLInjection, SSRF, RFI, PathTraversal, XSS,
 	CRLFInjection, SensitiveFiles, BruteForce, CredentialStuffing, Enumeration, WordPressScan,
-	AdminProbing, TechProbing, MethodProbing, ScannerUA, BadBot, HTTPProbing, AggressiveCrawl, Spam, BadRequest,
+	AdminProbing, TechProbing, MethodProbing, ScannerUA, BadBot, FakeCrawler, HTTPProbing, AggressiveCrawl, Spam, BadRequest,
 }
 
 // Valid reports whether c is one of Categories.
@@ -163,6 +165,9 @@ type Actor struct {
 	TopPaths      []Count          `json:"top_paths"`      // bounded
 	UserAgents    []Count          `json:"user_agents"`    // bounded
 	Hits          []Hit            `json:"hits"`           // rules that fired; empty for weak actors
+	// Browsed counts the 2xx/3xx answers to pages and assets that matched no
+	// rule: how much the actor behaved like a visitor (campaigns need more).
+	Browsed int64 `json:"browsed,omitempty"`
 	// Weak lists rule matches that stayed below their thresholds. Aggregate uses
 	// them to find campaigns spread thinly across many actors.
 	Weak       []Hit      `json:"weak,omitempty"`
@@ -226,4 +231,37 @@ type Chunk struct {
 	Weak        []Actor `json:"weak"`        // actors with only below-threshold matches (bounded)
 	// Timeline counts the chunk's requests over time, for the report.
 	Timeline *Histogram `json:"timeline,omitempty"`
+	// Linked are missing paths that visitors who otherwise browsed normally
+	// each asked for once, from a page of the site: a page links to them (a
+	// planted or stale link). The visitors are not reported; this is
+	// information for the site's owner (bounded, most visitors first).
+	Linked []LinkedPath `json:"linked,omitempty"`
+}
+
+// LinkedPath is a missing probe path visitors were led to by a page.
+type LinkedPath struct {
+	Path     string `json:"path"`     // the path asked for
+	From     string `json:"from"`     // the referring page (its path)
+	Status   int    `json:"status"`   // the answer the first visitor got
+	Visitors int64  `json:"visitors"` // how many visitors asked for it from that page
+}
+
+// MergeLinked merges the chunks' linked paths: visitors add up per path and
+// referring page; most visitors first, at most limit.
+func MergeLinked(limit int, lists ...[]LinkedPath) []LinkedPath {
+	var out []LinkedPath
+	idx := map[[2]string]int{}
+	for _, l := range lists {
+		for _, p := range l {
+			k := [2]string{p.Path, p.From}
+			if i, ok := idx[k]; ok {
+				out[i].Visitors += p.Visitors
+				continue
+			}
+			idx[k] = len(out)
+			out = append(out, p)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b LinkedPath) int { return cmp.Compare(b.Visitors, a.Visitors) })
+	return out[:min(len(out), limit)]
 }

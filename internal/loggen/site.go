@@ -101,7 +101,7 @@ const (
 )
 
 var bots = []bot{
-	{"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", []string{"66.249.66.1", "66.249.66.33", "66.249.68.5", "66.249.79.102"}, kindCrawler, 6},
+	{"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", []string{"66.249.66.1", "66.249.66.33", "66.249.68.5", "66.249.79.140"}, kindCrawler, 6},
 	{"Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.69 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", []string{"66.249.66.70", "66.249.66.160"}, kindCrawler, 4},
 	{"Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", []string{"40.77.167.31", "40.77.167.120", "157.55.39.12", "207.46.13.87"}, kindCrawler, 4},
 	{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)", []string{"17.241.219.77", "17.241.75.12"}, kindCrawler, 2},

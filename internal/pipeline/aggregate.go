@@ -96,9 +96,11 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		verdicts         []analysis.Verdict
 		observations     []analysis.Observation
 		info             = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
+		linked           [][]evidence.LinkedPath
 	)
 	var timeline evidence.Histogram
 	for _, c := range chunks {
+		linked = append(linked, c.Evidence.Linked)
 		input.Actors += int64(c.Evidence.Actors)
 		timeline.Merge(c.Evidence.Timeline)
 		suspicious = append(suspicious, c.Evidence.Suspicious...)
@@ -143,6 +145,8 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		verdicts = append(verdicts, res.Verdicts...)
 	}
 
+	observations = append(observations, linkedObservations(evidence.MergeLinked(maxLinkedObservations, linked...))...)
+
 	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns}
 	var recs analysis.RecommendResult
 	if len(suspicious) > 0 {
@@ -176,4 +180,27 @@ func runFormat(formats string) string {
 		return ""
 	}
 	return formats
+}
+
+// maxLinkedObservations bounds the linked-path lines a report carries.
+const maxLinkedObservations = 10
+
+// linkedObservations words the paths visitors were led to by a page of the
+// site (detect's lured visitors) as information for the report: they are
+// not attacks, but a page that links to /admin may carry injected content.
+func linkedObservations(linked []evidence.LinkedPath) []analysis.Observation {
+	out := make([]analysis.Observation, 0, len(linked))
+	for _, l := range linked {
+		who := fmt.Sprintf("%d visitors", l.Visitors)
+		if l.Visitors == 1 {
+			who = "1 visitor"
+		}
+		out = append(out, analysis.Observation{
+			Actors: []string{},
+			Summary: fmt.Sprintf("%s who otherwise browsed normally asked once for the missing path %s (answered %d) from the page %s: that page links to it (a planted or stale link, worth checking for injected content). They are not reported as attackers.",
+				who, l.Path, l.Status, l.From),
+			Source: "rules",
+		})
+	}
+	return out
 }

@@ -13,6 +13,8 @@ import (
 // Cases are the logs and verdicts, for every format a case is written in.
 var Cases = slices.Concat(
 	leakCases("combined"), leakCases("amplify"),
+	crawlerCases("combined"), crawlerCases("amplify"),
+	luredCases("combined"), luredCases("amplify"),
 )
 
 // The leaking client, and the size of what it was served: far from the
@@ -98,4 +100,117 @@ func finding(r *report.Report, actor string) *report.Finding {
 		}
 	}
 	return nil
+}
+
+// A wordlist scan under Googlebot's name from an address Google does not
+// list, and a real Googlebot (from Google's ranges) crawling dead links.
+const (
+	fakeGooglebot = "203.0.113.50"
+	realGooglebot = "66.249.66.1"
+)
+
+func crawlerCases(format string) []Case {
+	scan := func(l *Log, ip string) {
+		for i := range 4585 {
+			l.Add(Req{IP: ip, At: time.Hour + time.Duration(i)*50*time.Millisecond, // 20 a second
+				Target: fmt.Sprintf("/%s/%s", wordlist[i%len(wordlist)], wordlist[(i/len(wordlist))%len(wordlist)]),
+				Status: 404, Bytes: 153, UA: Googlebot})
+		}
+	}
+	dead := func(l *Log, ip string) {
+		for i := range 400 {
+			l.Add(Req{IP: ip, At: time.Duration(i) * 3 * time.Second, Target: fmt.Sprintf("/blog/2019/post-%d", i),
+				Status: 404, Bytes: 153, UA: Googlebot})
+		}
+	}
+	return []Case{
+		{Name: "fake-googlebot-wordlist-" + format, Format: format,
+			Log: func(l *Log) { l.Visitors(40); scan(l, fakeGooglebot); dead(l, realGooglebot) },
+			Check: func(r *report.Report) []string {
+				var bad []string
+				f := finding(r, fakeGooglebot)
+				switch {
+				case f == nil:
+					bad = append(bad, "a wordlist scan under Googlebot's name from outside Google's ranges is not reported")
+				case !slices.Contains(f.Categories, evidence.FakeCrawler) || f.Severity < evidence.Medium:
+					bad = append(bad, fmt.Sprintf("fake Googlebot reported as %s %v", f.Severity, f.Categories))
+				}
+				if f := finding(r, realGooglebot); f != nil {
+					bad = append(bad, fmt.Sprintf("a real Googlebot crawling dead links reported: %v", f.Categories))
+				}
+				return bad
+			}},
+	}
+}
+
+// wordlist is the start of a content-discovery list: 4,585 requests walk
+// its pairs, as dirb and gobuster do.
+var wordlist = strings.Fields(`admin backup backups bak cache cgi-bin config conf data db dump old temp tmp
+	test dev staging api v1 v2 private secret secrets uploads files download downloads include includes lib
+	logs log scripts src static www web site server status console manager panel login user users account
+	install setup update upgrade vendor node_modules assets images img css js fonts media docs documentation
+	export import report reports archive archives`)
+
+// A prober that asks for the same paths from one address, with curl and no
+// browsing: it must stay reported beside the lured visitors.
+const prober = "198.51.100.77"
+
+// luredCases: sixty visitors read a page that carries a planted
+// <img src=probe>, so each asks for probe once, with the page as referer.
+// None is reported, blocklisted or put in a campaign; the report notes the
+// linked path. A prober asking for the same path among others still is.
+func luredCases(format string) []Case {
+	var out []Case
+	for _, probe := range []string{"/admin", "/wp-login.php", "/phpinfo.php", "/server-status"} {
+		name := strings.NewReplacer("/", "", ".", "-").Replace(probe)
+		out = append(out, Case{Name: "lured-" + name + "-" + format, Format: format,
+			Log: func(l *Log) {
+				for i := range 60 {
+					ip, at := fmt.Sprintf("100.65.0.%d", i+1), time.Duration(i)*30*time.Second
+					l.Visit(ip, at, "/blog/post-9", i)
+					l.Add(Req{IP: ip, At: at + time.Second, Target: probe, Status: 404, Bytes: 153, Referer: PageURL("/blog/post-9"), UA: Chrome})
+				}
+				l.Visitors(40)
+				for i, p := range []string{probe, "/administrator/", "/phpmyadmin/", "/.git/config", "/wp-admin/"} {
+					l.Add(Req{IP: prober, At: time.Hour + time.Duration(i)*time.Second, Target: p, Status: 404, Bytes: 153, UA: "curl/8.5.0"})
+				}
+			},
+			Check: func(r *report.Report) []string { return checkLured(r, probe) }})
+	}
+	return out
+}
+
+func checkLured(r *report.Report, probe string) []string {
+	var bad []string
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Actor, "100.65.") {
+			bad = append(bad, fmt.Sprintf("lured visitor %s reported: %s %v", f.Actor, f.Severity, f.Categories))
+			break
+		}
+	}
+	for _, b := range r.Blocklist {
+		if strings.HasPrefix(b.CIDR, "100.65.") {
+			bad = append(bad, "lured visitor on the blocklist: "+b.CIDR)
+			break
+		}
+	}
+	for _, c := range r.Campaigns {
+		for _, a := range c.Actors {
+			if strings.HasPrefix(a, "100.65.") {
+				bad = append(bad, fmt.Sprintf("lured visitors in campaign %s %q", c.Kind, c.Key))
+				break
+			}
+		}
+	}
+	if f := finding(r, prober); f == nil || f.Severity < evidence.Medium {
+		bad = append(bad, "the prober asking for the same path among others is not reported at medium")
+	}
+	noted := false
+	for _, o := range r.Observations {
+		noted = noted || (strings.Contains(o.Summary, "60 visitors") && strings.Contains(o.Summary, probe) && strings.Contains(o.Summary, "/blog/post-9"))
+	}
+	if !noted {
+		bad = append(bad, fmt.Sprintf("no observation that 60 visitors asked for %s from /blog/post-9: %+v", probe, r.Observations))
+	}
+	return bad
 }
