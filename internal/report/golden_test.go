@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,10 @@ func limitsReport() *Report {
 	// rules' own rationale.
 	var verdicts []analysis.Verdict
 	for _, a := range actors {
-		verdicts = append(verdicts, analysis.Verdict{Actor: a.Actor, Severity: a.Severity, Categories: a.Categories, Confidence: 0.7,
+		// Merged verdicts list their categories in the one category order.
+		cats := slices.Clone(a.Categories)
+		evidence.SortCategories(cats)
+		verdicts = append(verdicts, analysis.Verdict{Actor: a.Actor, Severity: a.Severity, Categories: cats, Confidence: 0.7,
 			Rationale: "Probed " + a.Hits[0].Samples[0].Target + " and similar paths.", Source: "model"})
 	}
 	var campaigns []evidence.Campaign
