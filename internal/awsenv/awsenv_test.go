@@ -74,16 +74,7 @@ func TestStages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("AWS_REGION", "us-east-1")
-			t.Setenv("AWS_ACCESS_KEY_ID", "test")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-			t.Setenv(EnvBucket, "logs")
-			for _, k := range []string{EnvTopicARN, EnvModelID, EnvUseModel, EnvAllowCIDRs, EnvMaxChunks, EnvTokenBudget, EnvLogPrefix} {
-				t.Setenv(k, "")
-			}
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			setEnv(t, "us-east-1", tt.env, EnvTopicARN, EnvModelID, EnvUseModel, EnvAllowCIDRs, EnvMaxChunks, EnvTokenBudget, EnvLogPrefix)
 			st, err := Stages(context.Background(), tt.parts...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -99,5 +90,21 @@ func TestStages(t *testing.T) {
 			}
 			tt.check(t, st)
 		})
+	}
+}
+
+// setEnv gives a test a Lambda-like environment: region, dummy credentials and
+// the bucket, the named variables cleared, then env on top.
+func setEnv(t *testing.T, region string, env map[string]string, clear ...string) {
+	t.Helper()
+	t.Setenv("AWS_REGION", region)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv(EnvBucket, "logs")
+	for _, k := range clear {
+		t.Setenv(k, "")
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
 	}
 }

@@ -25,16 +25,7 @@ func TestFetcher(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("AWS_REGION", "eu-west-1")
-			t.Setenv("AWS_ACCESS_KEY_ID", "test")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-			t.Setenv(EnvBucket, "logs")
-			for _, k := range []string{EnvAmplifyApps, EnvDigestPrefixes, EnvAccountID, EnvFetchMaxBytes, EnvTopicARN, EnvLogPrefix, EnvUploadPrefix} {
-				t.Setenv(k, "")
-			}
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			setEnv(t, "eu-west-1", tt.env, EnvAmplifyApps, EnvDigestPrefixes, EnvAccountID, EnvFetchMaxBytes, EnvTopicARN, EnvLogPrefix, EnvUploadPrefix)
 			f, err := Fetcher(context.Background())
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
