@@ -99,7 +99,7 @@ func campaign(kind, key string, actors []evidence.Actor, idx []int) evidence.Cam
 		}
 	}
 	slices.Sort(c.Actors)
-	slices.SortFunc(c.Categories, func(a, b evidence.Category) int { return cmp.Compare(catOrder(a), catOrder(b)) })
+	evidence.SortCategories(c.Categories)
 	return c
 }
 

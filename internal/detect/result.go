@@ -141,7 +141,7 @@ func finishActor(a *evidence.Actor, successes int64) {
 		if c := cmp.Compare(y.Severity, x.Severity); c != 0 {
 			return c
 		}
-		return cmp.Compare(catOrder(x.Category), catOrder(y.Category))
+		return cmp.Compare(x.Category.Rank(), y.Category.Rank())
 	})
 	score := 0.0
 	for _, h := range a.Hits {
@@ -174,13 +174,6 @@ func sevWeight(s evidence.Severity) float64 {
 		return 1
 	}
 	return 0
-}
-
-func catOrder(c evidence.Category) int {
-	if i := slices.Index(evidence.Categories, c); i >= 0 {
-		return i
-	}
-	return len(evidence.Categories)
 }
 
 // catchAll reports whether 2xx answers to attack requests look like the

@@ -61,7 +61,8 @@ func (c Category) Valid() bool {
 }
 
 // rank is c's place in Categories; unknown categories come last.
-func (c Category) rank() int {
+// Rank is c's place in Categories (unknown categories come last).
+func (c Category) Rank() int {
 	if i := slices.Index(Categories, c); i >= 0 {
 		return i
 	}
@@ -71,7 +72,7 @@ func (c Category) rank() int {
 // SortCategories orders cs as Categories does (most severe family first),
 // unknown ones last in their given order.
 func SortCategories(cs []Category) {
-	slices.SortStableFunc(cs, func(x, y Category) int { return x.rank() - y.rank() })
+	slices.SortStableFunc(cs, func(x, y Category) int { return x.Rank() - y.Rank() })
 }
 
 // UnionCategories returns the valid categories of a and b, each once, in the
