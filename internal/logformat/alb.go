@@ -27,7 +27,6 @@ const (
 	albRequest   = 12
 	albUA        = 13
 	albTraceID   = 17
-	albActions   = 22
 )
 
 // splitALB splits on spaces; a field starting with '"' runs to the quote
@@ -121,9 +120,6 @@ func (p *albParser) parse(lb *lineBuf, rec *record.Record) (result, string) {
 	f.ua = dash(lb, p.spans[albUA])
 	if n > albTraceID {
 		f.requestID = dash(lb, p.spans[albTraceID])
-	}
-	if n > albActions {
-		f.edge = dash(lb, p.spans[albActions])
 	}
 	f.setRequest(lb, p.spans[albRequest], true)
 	if r := f.build(lb, rec); r != "" {

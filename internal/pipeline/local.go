@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/logsift/logsift/internal/analysis"
@@ -33,34 +32,27 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	if err != nil {
 		return nil, err
 	}
-	var (
-		input   report.Input
-		formats []string
-		src     report.Source
-	)
 	// Overlapping downloads (two console downloads of adjacent ranges) repeat rows: count them once.
-	dd := newDedup(len(paths))
-	var timeline evidence.Histogram
-	observe := dd.filter(func(rec *record.Record) error { timeline.Add(rec.Time); eng.Observe(rec); return nil })
+	acc := newInputs(len(paths))
+	var (
+		timeline evidence.Histogram
+		src      report.Source
+	)
+	observe := acc.filter(func(rec *record.Record) error { timeline.Add(rec.Time); eng.Observe(rec); return nil })
 	for _, p := range paths {
 		res, size, err := s.scanFile(ctx, p, observe, progress)
 		if err != nil {
 			return nil, err
 		}
-		dd.endInput()
 		name := ""
 		if len(paths) > 1 {
 			name = p
 		}
-		mergeInput(&input, inputAccount(res, name))
+		acc.add(res, name)
 		src.Size += size
-		src.Gzip = src.Gzip || res.Gzip
-		if f := string(res.Format); f != "" && !slices.Contains(formats, f) {
-			formats = append(formats, f)
-		}
 	}
-	input.Duplicates = dd.count()
-	src.Format = strings.Join(formats, ",")
+	input := acc.account()
+	src.Format, src.Gzip = acc.format(), acc.gzip
 	src.Name = paths[0]
 	if len(paths) > 1 {
 		src.Name = fmt.Sprintf("%s and %d more files", paths[0], len(paths)-1)

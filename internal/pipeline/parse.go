@@ -93,7 +93,7 @@ func inputAccount(res scanResult, name string) report.Input {
 	return in
 }
 
-// mergeInput adds b's account to a's (several files in one local run).
+// mergeInput adds b's account to a's (several inputs of one run).
 func mergeInput(a *report.Input, b report.Input) {
 	a.Lines += b.Lines
 	a.Parsed += b.Parsed
@@ -119,6 +119,46 @@ func mergeInput(a *report.Input, b report.Input) {
 	}
 	a.Errors = append(a.Errors, b.Errors...)
 }
+
+// inputs accounts for the inputs of one run (one upload, the objects of a
+// manifest, several local files): their lines, formats and bytes, and the
+// rows that overlapping downloads repeat, which it filters out.
+type inputs struct {
+	acc     report.Input
+	formats []string
+	gzip    bool
+	bytes   int64 // uncompressed bytes read
+	dd      *dedup
+}
+
+func newInputs(n int) *inputs { return &inputs{dd: newDedup(n)} }
+
+// filter wraps emit so that a row an earlier input had is counted, not emitted.
+func (in *inputs) filter(emit func(*record.Record) error) func(*record.Record) error {
+	return in.dd.filter(emit)
+}
+
+// add accounts for one input that has been read; name, when set, says which
+// input an early end happened in.
+func (in *inputs) add(res scanResult, name string) {
+	in.dd.endInput()
+	mergeInput(&in.acc, inputAccount(res, name))
+	in.gzip = in.gzip || res.Gzip
+	in.bytes += res.Stats.BytesRead
+	if f := string(res.Format); f != "" && !slices.Contains(in.formats, f) {
+		in.formats = append(in.formats, f)
+	}
+}
+
+// account is the run's account of its input, repeated rows included.
+func (in *inputs) account() report.Input {
+	a := in.acc
+	a.Duplicates = in.dd.count()
+	return a
+}
+
+// format names the formats read, comma-separated.
+func (in *inputs) format() string { return strings.Join(in.formats, ",") }
 
 // partition maps a client to one of k chunks by its block (IPv4 /24, IPv6
 // /48), not its actor: a scan rotating through neighbouring addresses must
@@ -163,58 +203,40 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 	br := bufio.NewReaderSize(rc, 64<<10)
 
 	// One upload, or a manifest naming many objects for one report.
-	inputs := []store.Object{{Key: in.Key, Size: in.Size}}
+	objects := []store.Object{{Key: in.Key, Size: in.Size}}
 	manifest := isManifest(br)
 	if manifest {
-		if inputs, err = s.manifestObjects(ctx, in.Key, br); err != nil {
+		if objects, err = s.manifestObjects(ctx, in.Key, br); err != nil {
 			return out, fmt.Errorf("%s: %w", in.Key, err)
 		}
 	}
 	var total int64
-	for _, o := range inputs {
+	for _, o := range objects {
 		total += o.Size
 	}
 
 	// The chunk count is fixed before reading; gzip is only known after
 	// sniffing, so size for the worst case and let empty chunks drop out.
-	k := s.chunkCount(total, true)
-	writers := make([]*chunkWriter, k)
-	defer func() {
-		for _, w := range writers {
-			if w != nil {
-				w.discard()
-			}
-		}
-	}()
-	for i := range writers {
-		if writers[i], err = s.newChunkWriter(); err != nil {
-			return out, fmt.Errorf("chunk file: %w", err)
-		}
+	parts, err := s.newPartitioner(s.chunkCount(total, true))
+	if err != nil {
+		return out, err
 	}
+	defer parts.discard()
 	// The site-wide page-size histogram, so that every chunk's rules judge
 	// catch-all answers as a single engine over the whole log would.
 	sizes := detect.NewPageSizes()
-	emit := func(rec *record.Record) error {
+	acc := newInputs(len(objects))
+	emit := acc.filter(func(rec *record.Record) error {
 		sizes.Observe(rec)
-		w := writers[partition(rec, k)]
-		w.rows++
-		return w.enc.Encode(rec)
-	}
-	var (
-		account report.Input
-		formats []string
-	)
-	// Overlapping downloads named by one manifest repeat rows: count them once.
-	dd := newDedup(len(inputs))
-	emitOnce := dd.filter(emit)
-	for _, o := range inputs {
+		return parts.emit(rec)
+	})
+	for _, o := range objects {
 		var res scanResult
 		if manifest {
-			res, err = s.scanObject(ctx, o.Key, emitOnce)
+			res, err = s.scanObject(ctx, o.Key, emit)
 		} else {
-			res, err = scan(ctx, br, s.Format, emitOnce)
+			res, err = scan(ctx, br, s.Format, emit)
 		}
-		dd.endInput()
 		if err != nil {
 			if isNotALog(err) {
 				return out, fmt.Errorf("%s: %w", o.Key, err)
@@ -225,33 +247,16 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		if manifest {
 			name = o.Key
 		}
-		mergeInput(&account, inputAccount(res, name))
-		out.Gzip = out.Gzip || res.Gzip
-		if f := string(res.Format); f != "" && !slices.Contains(formats, f) {
-			formats = append(formats, f)
-		}
+		acc.add(res, name)
 	}
-	account.Duplicates = dd.count()
-	out.Format = strings.Join(formats, ",")
+	account := acc.account()
+	out.Format, out.Gzip, out.Bytes = acc.format(), acc.gzip, acc.bytes
 	out.Lines, out.Rows, out.Skipped, out.Rejected, out.Reasons = account.Lines, account.Parsed, account.Skipped, account.Rejected, account.Reasons
 	out.Window = Window{First: account.First, Last: account.Last}
-	out.Objects = len(inputs)
+	out.Objects = len(objects)
 
-	for i, w := range writers {
-		if w.rows == 0 {
-			continue
-		}
-		if err := w.finish(); err != nil {
-			return out, fmt.Errorf("finish chunk %d: %w", i, err)
-		}
-		key := s.workKey(run, "chunks", fmt.Sprintf("%03d.rec.gz", i))
-		if err := s.Store.Put(ctx, key, w.f, "application/gzip"); err != nil {
-			return out, fmt.Errorf("store chunk %d: %w", i, err)
-		}
-		out.Chunks = append(out.Chunks, ChunkRef{Index: i, Key: key, Rows: w.rows})
-	}
-	for i := range out.Chunks {
-		out.Chunks[i].Of = len(out.Chunks)
+	if out.Chunks, err = s.storeChunks(ctx, run, parts); err != nil {
+		return out, err
 	}
 	out.InputKey = s.workKey(run, "input.json")
 	if err := s.putJSON(ctx, out.InputKey, account); err != nil {
@@ -260,9 +265,16 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 	if err := s.putJSON(ctx, s.pageSizesKey(run), sizes); err != nil {
 		return out, err
 	}
-	out.Message = fmt.Sprintf("%s: %d rows parsed, %d rejected, %d skipped; %d chunks", out.Format, out.Rows, out.Rejected, out.Skipped, len(out.Chunks))
+	out.Message = parseMessage(out, account, manifest)
+	log.Info("parsed", "format", out.Format, "bytes", out.Bytes, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
+	return out, nil
+}
+
+// parseMessage is Parse's one line for the console.
+func parseMessage(out ParseOutput, account report.Input, manifest bool) string {
+	msg := fmt.Sprintf("%s: %d rows parsed, %d rejected, %d skipped; %d chunks", out.Format, out.Rows, out.Rejected, out.Skipped, len(out.Chunks))
 	if manifest {
-		out.Message = fmt.Sprintf("manifest of %d objects; ", len(inputs)) + out.Message
+		msg = fmt.Sprintf("manifest of %d objects; ", out.Objects) + msg
 	}
 	// The message is part of the state output, which Step Functions caps at
 	// 256 KiB: a manifest of thousands of cut files must not list them all.
@@ -270,10 +282,62 @@ func (s *Stages) Parse(ctx context.Context, in ParseInput) (ParseOutput, error) 
 		if len(errs) > maxMessageErrors {
 			errs = append(errs[:maxMessageErrors:maxMessageErrors], fmt.Sprintf("and %d more (see the report)", len(errs)-maxMessageErrors))
 		}
-		out.Message += "; " + strings.Join(errs, "; ")
+		msg += "; " + strings.Join(errs, "; ")
 	}
-	log.Info("parsed", "format", out.Format, "rows", out.Rows, "rejected", out.Rejected, "chunks", len(out.Chunks))
-	return out, nil
+	return msg
+}
+
+// partitioner writes rows into k chunk files by their client's block.
+type partitioner struct {
+	writers []*chunkWriter
+}
+
+func (s *Stages) newPartitioner(k int) (*partitioner, error) {
+	p := &partitioner{writers: make([]*chunkWriter, 0, k)}
+	for range k {
+		w, err := s.newChunkWriter()
+		if err != nil {
+			p.discard()
+			return nil, fmt.Errorf("chunk file: %w", err)
+		}
+		p.writers = append(p.writers, w)
+	}
+	return p, nil
+}
+
+func (p *partitioner) emit(rec *record.Record) error {
+	w := p.writers[partition(rec, len(p.writers))]
+	w.rows++
+	return w.enc.Encode(rec)
+}
+
+// discard removes the chunk files; call it once they are stored.
+func (p *partitioner) discard() {
+	for _, w := range p.writers {
+		w.discard()
+	}
+}
+
+// storeChunks stores the chunks that received rows as work/<run>/chunks/<i>.rec.gz.
+func (s *Stages) storeChunks(ctx context.Context, run string, p *partitioner) ([]ChunkRef, error) {
+	chunks := []ChunkRef{}
+	for i, w := range p.writers {
+		if w.rows == 0 {
+			continue
+		}
+		if err := w.finish(); err != nil {
+			return nil, fmt.Errorf("finish chunk %d: %w", i, err)
+		}
+		key := s.workKey(run, "chunks", fmt.Sprintf("%03d.rec.gz", i))
+		if err := s.Store.Put(ctx, key, w.f, "application/gzip"); err != nil {
+			return nil, fmt.Errorf("store chunk %d: %w", i, err)
+		}
+		chunks = append(chunks, ChunkRef{Index: i, Key: key, Rows: w.rows})
+	}
+	for i := range chunks {
+		chunks[i].Of = len(chunks)
+	}
+	return chunks, nil
 }
 
 // openUpload opens the object version the event announced, where the store

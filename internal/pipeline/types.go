@@ -42,6 +42,7 @@ type ParseOutput struct {
 	Format   string           `json:"format,omitempty"`
 	Gzip     bool             `json:"gzip,omitempty"`
 	Objects  int              `json:"objects"` // 1, or the objects a manifest named
+	Bytes    int64            `json:"bytes"`   // uncompressed bytes read
 	Lines    int64            `json:"lines"`
 	Rows     int64            `json:"rows"`
 	Skipped  int64            `json:"skipped"`

@@ -12,11 +12,11 @@ import (
 	"time"
 )
 
-// The stream format, version 1:
+// The stream format, version 2:
 //
 //	stream  = magic version frame* end
 //	magic   = "LSREC"
-//	version = 0x01
+//	version = 0x02
 //	frame   = uvarint(len(body)) body          (len(body) > 0)
 //	end     = 0x00 uvarint(count) crc32c       (count of frames; CRC-32C of all
 //	                                            frame bytes, little-endian)
@@ -25,7 +25,7 @@ import (
 //	addr    = 0x00 | 0x04 [4]byte | 0x10 [16]byte
 //
 // The string fields s are Method, Host, Path, RawPath, Query, RawQuery, Proto,
-// Referer, UA, RequestID, Edge and the client address's IPv6 zone, in that
+// Referer, UA, RequestID and the client address's IPv6 zone, in that
 // order. All the lengths come before all the bytes so that Decode can make
 // every field a substring of one string. RawPath and RawQuery are left out when
 // flags say they equal Path and Query, as they usually do.
@@ -34,14 +34,14 @@ import (
 // shorter stream, and the checksum catches damage that still parses.
 const (
 	magic   = "LSREC"
-	version = 1
+	version = 2 // 1 had an Edge string (the CDN or load balancer outcome), which nothing read
 
 	// MaxStringLen is the longest string field Encode writes and Decode
 	// accepts. The parsers cap lines well below it; the cap is what stops a
 	// corrupt stream from making Decode allocate gigabytes.
 	MaxStringLen = 1 << 20
 
-	numStrings = 12
+	numStrings = 11
 	// maxFixed bounds a body without its string bytes: flags, four varints, a
 	// nanosecond uvarint, an address and numStrings lengths of at most 3 bytes.
 	maxFixed   = 1 + 4*binary.MaxVarintLen64 + binary.MaxVarintLen32 + 17 + numStrings*3
@@ -67,7 +67,7 @@ const (
 )
 
 var fieldNames = [numStrings]string{"Method", "Host", "Path", "RawPath", "Query", "RawQuery",
-	"Proto", "Referer", "UA", "RequestID", "Edge", "Client zone"}
+	"Proto", "Referer", "UA", "RequestID", "Client zone"}
 
 func stored(i int, flags byte) bool {
 	return !(i == iRawPath && flags&flagRawPathSame != 0 || i == iRawQuery && flags&flagRawQuerySame != 0)
@@ -116,7 +116,7 @@ func (e *Encoder) Encode(r *Record) error {
 		return errors.New("record: Encode after Close")
 	}
 	strs := [numStrings]string{r.Method, r.Host, r.Path, r.RawPath, r.Query, r.RawQuery,
-		r.Proto, r.Referer, r.UA, r.RequestID, r.Edge, r.Client.Zone()}
+		r.Proto, r.Referer, r.UA, r.RequestID, r.Client.Zone()}
 	var flags byte
 	if r.Malformed {
 		flags |= flagMalformed
@@ -465,7 +465,6 @@ func (d *Decoder) parse(r *Record) error {
 		Referer:   strs[7],
 		UA:        strs[8],
 		RequestID: strs[9],
-		Edge:      strs[10],
 		Malformed: flags&flagMalformed != 0,
 	}
 	return nil

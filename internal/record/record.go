@@ -27,9 +27,6 @@ type Record struct {
 	// RequestID identifies a request across overlapping downloads
 	// (x-edge-request-id for CloudFront and Amplify), "" when the format has none.
 	RequestID string `json:"id,omitempty"`
-	// Edge is the edge or load-balancer outcome when the format has one
-	// (CloudFront x-edge-result-type, ALB actions_executed).
-	Edge string `json:"e,omitempty"`
 	// Malformed is set when the request line was empty, binary or not
 	// "METHOD target PROTO"; Path then holds the raw request text.
 	Malformed bool `json:"x,omitempty"`
