@@ -375,6 +375,9 @@ type stackOptions struct {
 	bedrockURL string
 	// amplifyURL is the Amplify API test server (internal/amplifytest) the fetch function calls.
 	amplifyURL string
+	// timeouts override functions' Timeout (seconds, by logical ID): the Lambda deadline the
+	// emulator gives the handler's context.
+	timeouts map[string]string
 	// fastRetries shortens every Retry's IntervalSeconds to 1 s (moto's interpreter really sleeps),
 	// for tests that go through a state machine retry. Nothing else in the definition changes.
 	fastRetries bool
@@ -537,6 +540,9 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 		timeout := "300"
 		if n := lookup(tpl.properties(id), "Timeout"); n != nil {
 			timeout = n.Value
+		}
+		if v, ok := opts.timeouts[id]; ok {
+			timeout = v
 		}
 		// Each function reaches AWS through a recording proxy of its own (see iam_test.go).
 		proxyURL, proxy := startAWSProxy(t, id, st.motoURL, opts.bedrockURL, opts.amplifyURL)

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/logsift/logsift/internal/bedrock/answer"
 	"github.com/logsift/logsift/internal/bedrocktest"
 	"github.com/logsift/logsift/internal/pipeline"
 	"github.com/logsift/logsift/internal/report"
@@ -84,6 +86,16 @@ func (st *stack) report(key string) *report.Report {
 		st.t.Fatalf("report %s: %v", key, err)
 	}
 	return &r
+}
+
+// succeed runs the state machine on the event and fails the test unless the execution succeeds.
+func (st *stack) succeed(event json.RawMessage) *sfn.DescribeExecutionOutput {
+	st.t.Helper()
+	out := st.execute(event, runTimeout)
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		st.t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	return out
 }
 
 // checkSmallStates enforces the design rule that only keys and small summaries pass between
@@ -326,6 +338,59 @@ func TestPipelineModelDown(t *testing.T) {
 	}
 }
 
+// TestPipelineModelTooSlow has a model slower than the Analyze function's timeout (shortened to
+// 25 s here; the model would answer after a minute): Analyze cuts the call at its deadline less
+// the margin it keeps for storing the verdicts, the rules judge the clients the model did not see,
+// and the report, which names them, goes out instead of a failure email.
+func TestPipelineModelTooSlow(t *testing.T) {
+	t.Parallel()
+	slow := bedrocktest.Slow(time.Minute, bedrocktest.AnswerFromEvidence)
+	model := bedrocktest.NewServer(func(r bedrocktest.Request) bedrocktest.Reply {
+		if r.Body.ForcedTool() == answer.ClassifyTool {
+			return slow(r)
+		}
+		return bedrocktest.AnswerFromEvidence(r)
+	})
+	t.Cleanup(model.Close)
+	st := deploy(t, stackOptions{bedrockURL: model.URL, timeouts: map[string]string{"AnalyzeFunction": "25"}})
+	fx := makeFixture()
+	out := st.succeed(st.upload("uploads/access.log", fx.log))
+	analyze := st.fns["AnalyzeFunction"]
+	if got, failed := analyze.invokes.Load(), analyze.errors.Load(); got != 1 || failed != 0 {
+		t.Errorf("Analyze invoked %d times, %d failed; want 1 and 0 (it stops in time)", got, failed)
+	}
+	final := st.finalState(*out.Output)
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	for _, f := range rep.Findings {
+		if f.VerdictSource != "rules" {
+			t.Errorf("finding %s classified by %q though the model never answered in time", f.Actor, f.VerdictSource)
+		}
+	}
+	note := ""
+	for _, n := range rep.Analysis.Notes {
+		if strings.Contains(n, "ran out of time") {
+			note = n
+		}
+	}
+	if note == "" {
+		t.Fatalf("the report does not say the model ran out of time: %q", rep.Analysis.Notes)
+	}
+	for _, ip := range fx.attackers {
+		if !strings.Contains(note, ip) {
+			t.Errorf("the deadline note does not name %s, whom the model did not see: %q", ip, note)
+		}
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+	if strings.Contains(mails[0].Subject, "FAILED") {
+		t.Errorf("a failure email: %q", mails[0].Subject)
+	}
+}
+
 // TestPipelineModelThrottledThroughout keeps the model throttled: Analyze fails with ModelThrottled,
 // the state machine retries it (intervals shortened for the test), then goes on with the rules'
 // verdicts, and the report says the model was unavailable.
@@ -335,12 +400,7 @@ func TestPipelineModelThrottledThroughout(t *testing.T) {
 	t.Cleanup(model.Close)
 	st := deploy(t, stackOptions{bedrockURL: model.URL, fastRetries: true})
 	fx := makeFixture()
-	ev := st.upload("uploads/access.log", fx.log)
-
-	out := st.execute(ev, runTimeout)
-	if out.Status != sfntypes.ExecutionStatusSucceeded {
-		t.Fatalf("status %s; history:\n%s", out.Status, st.history(*out.ExecutionArn))
-	}
+	out := st.succeed(st.upload("uploads/access.log", fx.log))
 	analyze := st.fns["AnalyzeFunction"]
 	// One chunk: the first attempt and the three retries of the ModelThrottled Retry.
 	if got, failed := analyze.invokes.Load(), analyze.errors.Load(); got != 4 || failed != 4 {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,8 +51,16 @@ type Options struct {
 	SamplesPerRule   int           // samples sent per rule hit [3]
 	FieldMax         int           // bytes kept of each attacker-controlled string [200]
 	CallTimeout      time.Duration // per Converse call, retries included [60 s]
-	Prices           PriceTable    // [DefaultPrices()]
-	Logger           *slog.Logger  // [slog.Default()]
+	// DeadlineMargin is kept back before a session's deadline
+	// (RunInfo.Deadline, the Lambda's timeout) for storing the answer: no
+	// call runs past the deadline less the margin [15 s].
+	DeadlineMargin time.Duration
+	// MinCallTime is the least time left (before deadline less margin) for
+	// which a call is started; with less, the actors left go to the rules
+	// [5 s].
+	MinCallTime time.Duration
+	Prices      PriceTable   // [DefaultPrices()]
+	Logger      *slog.Logger // [slog.Default()]
 }
 
 func (o *Options) defaults() {
@@ -78,6 +87,12 @@ func (o *Options) defaults() {
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 60 * time.Second
+	}
+	if o.DeadlineMargin <= 0 {
+		o.DeadlineMargin = 15 * time.Second
+	}
+	if o.MinCallTime <= 0 {
+		o.MinCallTime = 5 * time.Second
 	}
 	if o.Prices == nil {
 		o.Prices = DefaultPrices()
@@ -154,6 +169,45 @@ func (s *session) settle(reserved int64, u analysis.Usage) {
 	s.spent += u.InputTokens + u.OutputTokens - reserved
 }
 
+// callContext bounds one model call by the session's deadline less the
+// margin kept for storing the answer, so that a slow model cannot take the
+// Lambda past its timeout. ok is false when too little time is left to
+// start a call.
+func (s *session) callContext(ctx context.Context) (_ context.Context, _ context.CancelFunc, ok bool) {
+	if s.deadline.IsZero() {
+		return ctx, func() {}, true
+	}
+	end := s.deadline.Add(-s.model.opt.DeadlineMargin)
+	if time.Until(end) < s.model.opt.MinCallTime {
+		return ctx, func() {}, false
+	}
+	c, cancel := context.WithDeadline(ctx, end)
+	return c, cancel, true
+}
+
+// errNoTime is a call not made, or cut short, because the session's
+// deadline was near.
+var errNoTime = errors.New("no time was left for the model before the deadline")
+
+// maxNamedActors bounds the actors a note names.
+const maxNamedActors = 10
+
+// actorNames lists the first actors by name and counts the rest.
+func actorNames(actors []evidence.Actor) string {
+	var b strings.Builder
+	for i, a := range actors {
+		if i == maxNamedActors {
+			fmt.Fprintf(&b, " and %d more", len(actors)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.Actor)
+	}
+	return b.String()
+}
+
 // errInvalidAnswer is a model answer that failed validation twice.
 var errInvalidAnswer = errors.New("the model's answer did not match the tool schema")
 
@@ -175,10 +229,17 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 	var unsent []evidence.Actor
 	answered := 0
 	failReason := ""
+	timeUp := false
 	for start := 0; start < len(actors); {
 		if failReason != "" {
 			// One failure after the SDK's retries is enough: the rest would
 			// most likely fail too, and the Lambda's time is limited.
+			unsent = append(unsent, actors[start:]...)
+			break
+		}
+		callCtx, cancel, ok := s.callContext(ctx)
+		if !ok {
+			timeUp = true
 			unsent = append(unsent, actors[start:]...)
 			break
 		}
@@ -212,18 +273,29 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 			end--
 		}
 		if !fits {
+			cancel()
 			notes = append(notes, fmt.Sprintf("%d actors over the token budget were summarised by the rules", len(actors)-start))
 			res.OverBudget += len(actors) - start
 			unsent = append(unsent, actors[start:]...)
 			break
 		}
-		ans, usage, err := converseTool(ctx, a, fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool), prompt,
+		ans, usage, err := converseTool(callCtx, a, fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool), prompt,
 			answer.ClassifyTool, "Record a verdict for every actor in the evidence.", answer.ClassifySchema(), maxOut, answer.ParseClassify)
+		cut := callCtx.Err() != nil
+		cancel()
 		s.settle(reserved, usage)
 		res.Usage.Add(usage)
 		if err != nil {
 			if ctx.Err() != nil {
 				return analysis.ClassifyResult{}, fmt.Errorf("classifying with %s: %w", a.opt.ModelID, ctx.Err())
+			}
+			if cut {
+				// The deadline, not the model: this batch and the rest go to
+				// the rules while there is time to store their verdicts.
+				a.opt.Logger.Warn("model classify cut at the deadline; the rules judge the rest", "model", a.opt.ModelID, "actors", len(actors)-start)
+				timeUp = true
+				unsent = append(unsent, actors[start:]...)
+				break
 			}
 			ce := a.callError(err)
 			if ce.kind != kindOther {
@@ -245,6 +317,10 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 	}
 	if failReason != "" {
 		notes = append(notes, fmt.Sprintf("the model was not used for %d actors (%s); their verdicts come from the rules", len(unsent), failReason))
+	}
+	if timeUp {
+		notes = append(notes, fmt.Sprintf("the model ran out of time (the function's deadline) before it saw %d actors; their verdicts come from the rules: %s",
+			len(unsent), actorNames(unsent)))
 	}
 	res.ModelUnavailable = answered == 0
 	res.Usage.CostUSD = a.cost(res.Usage, &notes)
@@ -302,10 +378,15 @@ func (s *session) Recommend(ctx context.Context, in analysis.RecommendInput) (an
 	prompt := a.recommendPrompt(nonce, in)
 	maxOut := int32(min(a.opt.MaxOutputTokens, 3000))
 	reserved := estimateTokens(system) + estimateTokens(prompt) + schemaTokens(answer.RecommendSchema()) + int64(maxOut)
+	callCtx, cancel, ok := s.callContext(ctx)
+	defer cancel()
+	if !ok {
+		return res, errNoTime
+	}
 	if !s.reserve(reserved) {
 		return res, errors.New("the token budget was spent")
 	}
-	ans, usage, err := converseTool(ctx, a, system, prompt, answer.RecommendTool,
+	ans, usage, err := converseTool(callCtx, a, system, prompt, answer.RecommendTool,
 		"Record prioritised recommendations for the findings.", answer.RecommendSchema(), maxOut, answer.ParseRecommend)
 	s.settle(reserved, usage)
 	res.Usage.Add(usage)
@@ -313,6 +394,9 @@ func (s *session) Recommend(ctx context.Context, in analysis.RecommendInput) (an
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("recommending with %s: %w", a.opt.ModelID, ctx.Err())
+		}
+		if callCtx.Err() != nil {
+			return res, errNoTime
 		}
 		a.opt.Logger.Warn("model recommend failed", "model", a.opt.ModelID, "err", err)
 		return res, a.callError(err)

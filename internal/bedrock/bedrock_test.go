@@ -787,17 +787,7 @@ func TestCutAnswerRetriedWithMoreRoom(t *testing.T) {
 // A failure after the SDK's retries stops the calls: the batches answered so
 // far keep the model's verdicts, the rest get the rules'.
 func TestFailureMidRun(t *testing.T) {
-	var mu sync.Mutex
-	calls := 0
-	srv := bedrocktest.NewServer(func(r bedrocktest.Request) bedrocktest.Reply {
-		mu.Lock()
-		defer mu.Unlock()
-		calls++
-		if calls == 1 {
-			return bedrocktest.AnswerFromEvidence(r)
-		}
-		return bedrocktest.Error("InternalServerException", "boom")
-	})
+	srv := bedrocktest.NewServer(firstAnswersThen(bedrocktest.AlwaysError("InternalServerException", "boom")))
 	defer srv.Close()
 	actors := testActors(6)
 	a := newAnalyzer(t, srv, 2, Options{MaxActorsPerCall: 2})
@@ -818,6 +808,23 @@ func TestFailureMidRun(t *testing.T) {
 	}
 	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.HasPrefix(n, "the model was not used for 4 actors") }) {
 		t.Errorf("notes %q", res.Notes)
+	}
+}
+
+// firstAnswersThen answers the first request from the evidence and every
+// later one with rest.
+func firstAnswersThen(rest bedrocktest.Responder) bedrocktest.Responder {
+	var mu sync.Mutex
+	calls := 0
+	return func(r bedrocktest.Request) bedrocktest.Reply {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		if first {
+			return bedrocktest.AnswerFromEvidence(r)
+		}
+		return rest(r)
 	}
 }
 
@@ -880,6 +887,108 @@ func TestBeginSharesTheBudget(t *testing.T) {
 		}
 		if s.model != a {
 			t.Errorf("Begin(%d chunks) changed the model", tt.chunks)
+		}
+	}
+}
+
+// deadlineRun is a run with a deadline, as a Lambda invocation has.
+func deadlineRun(t *testing.T, srv *bedrocktest.Server, o Options, deadline time.Time) analysis.Session {
+	t.Helper()
+	o.Logger = quiet
+	m := New(newTestClient(t, srv, 1), o)
+	return analysis.WithFallback(m, fakeFallback{}).Begin(analysis.RunInfo{Deadline: deadline})
+}
+
+// A slow model meets the deadline: the batches answered in time keep the
+// model's verdicts, the call under way is cut at the deadline less the
+// margin (not at its own, longer timeout), and every actor left gets the
+// rules' verdict, named in the notes.
+func TestDeadlineCutsSlowModel(t *testing.T) {
+	srv := bedrocktest.NewServer(firstAnswersThen(bedrocktest.Slow(time.Minute, bedrocktest.AnswerFromEvidence)))
+	defer srv.Close()
+	actors := testActors(14)
+	start := time.Now()
+	deadline := start.Add(4 * time.Second)
+	sess := deadlineRun(t, srv, Options{MaxActorsPerCall: 2, CallTimeout: time.Minute, DeadlineMargin: time.Second, MinCallTime: 100 * time.Millisecond}, deadline)
+	res, err := sess.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := time.Now(); now.After(deadline) {
+		t.Errorf("Classify returned %v after the deadline", now.Sub(deadline))
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d requests, want 2 (one answered, one cut)", n)
+	}
+	if res.ModelUnavailable || len(res.Verdicts) != len(actors) {
+		t.Fatalf("result %+v", res)
+	}
+	for i, v := range res.Verdicts {
+		if want := map[bool]string{true: "model", false: "rules"}[i < 2]; v.Source != want {
+			t.Errorf("verdict %d (%s) source %s, want %s", i, v.Actor, v.Source, want)
+		}
+	}
+	if len(res.Skipped) != 12 {
+		t.Errorf("skipped %v, want the 12 actors after the first batch", res.Skipped)
+	}
+	var note string
+	for _, n := range res.Notes {
+		if strings.Contains(n, "ran out of time") {
+			note = n
+		}
+	}
+	want := "before it saw 12 actors; their verdicts come from the rules: 198.51.100.3, 198.51.100.4, 2001:db8:4::/64, 198.51.100.6"
+	if !strings.Contains(note, want) || !strings.HasSuffix(note, " and 2 more") {
+		t.Errorf("deadline note %q, want it to name the first ten of the actors passed over (%s ...) and count the rest", note, want)
+	}
+}
+
+// With too little time left no call is made: the rules judge everyone, and
+// the advice comes from the rules too.
+func TestDeadlineTooCloseMakesNoCall(t *testing.T) {
+	srv := bedrocktest.NewServer(nil)
+	defer srv.Close()
+	sess := deadlineRun(t, srv, Options{DeadlineMargin: 10 * time.Second}, time.Now().Add(12*time.Second))
+	actors := testActors(3)
+	res, err := sess.Classify(context.Background(), actors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests with 2 s left before the margin, want none (MinCallTime 5 s)", n)
+	}
+	if !res.ModelUnavailable || len(res.Verdicts) != 3 || len(res.Skipped) != 3 {
+		t.Errorf("result %+v", res)
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool {
+		return strings.Contains(n, "before it saw 3 actors") && strings.HasSuffix(n, "198.51.100.1, 198.51.100.2, 198.51.100.3")
+	}) {
+		t.Errorf("notes %q", res.Notes)
+	}
+	rec, err := sess.Recommend(context.Background(), analysis.RecommendInput{Actors: actors, Verdicts: res.Verdicts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Requests()) != 0 || !rec.ModelUnavailable || rec.Recommendations[0].Title != "fallback recommendation" {
+		t.Errorf("recommend %+v", rec)
+	}
+	if !slices.ContainsFunc(rec.Notes, func(n string) bool { return strings.Contains(n, errNoTime.Error()) }) {
+		t.Errorf("recommend notes %q", rec.Notes)
+	}
+}
+
+// No deadline (the CLI) and a far one change nothing.
+func TestFarDeadlineChangesNothing(t *testing.T) {
+	for _, deadline := range []time.Time{{}, time.Now().Add(time.Hour)} {
+		srv := bedrocktest.NewServer(nil)
+		sess := deadlineRun(t, srv, Options{MaxActorsPerCall: 2}, deadline)
+		res, err := sess.Classify(context.Background(), testActors(5), nil)
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Skipped) != 0 || res.ModelUnavailable || len(srv.Requests()) != 3 {
+			t.Errorf("deadline %v: %d requests, result %+v", deadline, len(srv.Requests()), res)
 		}
 	}
 }

@@ -331,6 +331,16 @@ func AlwaysError(errType, message string) Responder {
 	return func(Request) Reply { return Error(errType, message) }
 }
 
+// Slow delays every reply of def by d, as a model that takes its time does;
+// the server stops waiting when the client gives up.
+func Slow(d time.Duration, def Responder) Responder {
+	return func(r Request) Reply {
+		rep := def(r)
+		rep.Delay = d
+		return rep
+	}
+}
+
 var (
 	actorRe    = regexp.MustCompile(`"actor":"([^"\\]+)"`)
 	categoryRe = regexp.MustCompile(`"category":"([a-z0-9-]+)"`)
