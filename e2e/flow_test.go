@@ -44,7 +44,8 @@ func TestFlowStubs(t *testing.T) {
 }
 
 // TestFlowFailureNotifies fails each stage in turn: the execution fails with the stage's error,
-// after NotifyFailure was told which stage failed.
+// after NotifyFailure was told which stage failed. A failing Notify is not caught: the execution
+// fails at Notify, where a redrive reruns it (the failure email would go through the same topic).
 func TestFlowFailureNotifies(t *testing.T) {
 	t.Parallel()
 	for _, stage := range []string{"Parse", "Filter", "Analyze", "Aggregate", "Notify"} {
@@ -58,32 +59,72 @@ func TestFlowFailureNotifies(t *testing.T) {
 			if deref(out.Error) != "stageError" || !strings.Contains(deref(out.Cause), "failed on purpose") {
 				t.Errorf("execution error %q cause %q; want the stage's error", deref(out.Error), deref(out.Cause))
 			}
-			nf := st.stateOutputs(*out.ExecutionArn)["NotifyFailure"]
-			if len(nf) != 1 {
-				t.Fatalf("NotifyFailure ran %d times; history:\n%s", len(nf), st.history(*out.ExecutionArn))
+			if stage == "Notify" {
+				if nf := st.stateOutputs(*out.ExecutionArn)["NotifyFailure"]; len(nf) != 0 {
+					t.Errorf("NotifyFailure ran after Notify failed; history:\n%s", st.history(*out.ExecutionArn))
+				}
+				if got, _ := st.failedState(*out.ExecutionArn); got != "Notify" {
+					t.Errorf("the execution failed at %q, want Notify (what a redrive reruns)", got)
+				}
+				return
 			}
-			var state struct {
-				Notify struct {
-					Input string `json:"input"`
-				} `json:"notify"`
-			}
-			if err := json.Unmarshal([]byte(nf[0]), &state); err != nil {
-				t.Fatal(err)
-			}
-			var in struct {
-				Mode    string            `json:"mode"`
-				Source  map[string]any    `json:"source"`
-				Failure map[string]string `json:"failure"`
-			}
-			if err := json.Unmarshal([]byte(state.Notify.Input), &in); err != nil {
-				t.Fatal(err)
-			}
+			in := st.failureNotice(*out.ExecutionArn)
 			if in.Mode != "failure" || in.Failure["stage"] != stage || in.Failure["error"] != "stageError" ||
-				!strings.Contains(in.Failure["cause"], "failed on purpose") || in.Source["key"] != "uploads/stub.csv" {
-				t.Errorf("failure notice input = %s", state.Notify.Input)
+				!strings.Contains(in.Failure["cause"], "failed on purpose") || in.Source["key"] != "uploads/stub.csv" ||
+				!strings.HasPrefix(in.Execution, "arn:aws:states:") {
+				t.Errorf("failure notice input = %+v", in)
 			}
 		})
 	}
+}
+
+// TestFlowMapFailsOutsideAChunk makes the Map fail by itself, not in a chunk's Filter or Analyze
+// (the stub's Parse returns chunks that are no list; moto fails the Map with
+// States.QueryEvaluationError and a cause of its own): the failure email names the Map's stage,
+// Chunks, not the first word of that cause.
+func TestFlowMapFailsOutsideAChunk(t *testing.T) {
+	t.Parallel()
+	st := stubStack(t, "chunks")
+	out := st.execute(st.upload("uploads/stub.csv", []byte("x\n")), 60*time.Second)
+	if out.Status != sfntypes.ExecutionStatusFailed {
+		t.Fatalf("status %s, want FAILED; history:\n%s", out.Status, st.history(*out.ExecutionArn))
+	}
+	if got := st.fns["FilterFunction"].invokes.Load(); got != 0 {
+		t.Errorf("Filter invoked %d times; the Map was to fail before any chunk", got)
+	}
+	in := st.failureNotice(*out.ExecutionArn)
+	if in.Failure["stage"] != "Chunks" || in.Failure["cause"] == "" {
+		t.Errorf("failure notice input = %+v; want stage Chunks with the Map's cause", in)
+	}
+}
+
+// failureNotice is the input NotifyFailure was given, as the stub echoes it.
+type failureNotice struct {
+	Mode      string            `json:"mode"`
+	Source    map[string]any    `json:"source"`
+	Execution string            `json:"execution"`
+	Failure   map[string]string `json:"failure"`
+}
+
+func (st *stack) failureNotice(arn string) failureNotice {
+	st.t.Helper()
+	nf := st.stateOutputs(arn)["NotifyFailure"]
+	if len(nf) != 1 {
+		st.t.Fatalf("NotifyFailure ran %d times; history:\n%s", len(nf), st.history(arn))
+	}
+	var state struct {
+		Notify struct {
+			Input string `json:"input"`
+		} `json:"notify"`
+	}
+	if err := json.Unmarshal([]byte(nf[0]), &state); err != nil {
+		st.t.Fatal(err)
+	}
+	var in failureNotice
+	if err := json.Unmarshal([]byte(state.Notify.Input), &in); err != nil {
+		st.t.Fatal(err)
+	}
+	return in
 }
 
 // TestFlowAlreadyReported checks the Choice after Parse: a run whose report exists ends there.

@@ -381,6 +381,9 @@ type stackOptions struct {
 	// fastRetries shortens every Retry's IntervalSeconds to 1 s (moto's interpreter really sleeps),
 	// for tests that go through a state machine retry. Nothing else in the definition changes.
 	fastRetries bool
+	// unconfirmed leaves the topic without a confirmed subscription, as a stack is until its
+	// owner confirms the subscription email; confirmSubscription then subscribes the mail queue.
+	unconfirmed bool
 }
 
 // stack is one deployment of template.yaml on a fresh moto_server.
@@ -395,9 +398,9 @@ type stack struct {
 	sfn    *sfn.Client
 	events *eventbridge.Client
 
-	bucket, topicARN, mailQueue, eventQueue, stateMachineARN string
-	definition                                               string // with the substitutions filled in
-	executions                                               int
+	bucket, topicARN, mailQueue, mailQueueARN, eventQueue, stateMachineARN string
+	definition                                                             string // with the substitutions filled in
+	executions                                                             int
 
 	tpl     *cfnTemplate
 	cfn     *cfnEnv
@@ -452,15 +455,12 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 		}
 		return err
 	})
-	var mailQueueARN, eventQueueARN string
-	st.mailQueue, mailQueueARN = st.createQueue("logsift-mail")
+	var eventQueueARN string
+	st.mailQueue, st.mailQueueARN = st.createQueue("logsift-mail")
 	st.eventQueue, eventQueueARN = st.createQueue("logsift-events")
-	must(t, "subscribe", func() error {
-		_, err := st.sns.Subscribe(ctx, &sns.SubscribeInput{
-			TopicArn: &st.topicARN, Protocol: aws.String("sqs"), Endpoint: &mailQueueARN,
-		})
-		return err
-	})
+	if !opts.unconfirmed {
+		st.confirmSubscription()
+	}
 
 	params := tpl.parameterDefaults()
 	params["NotificationEmail"] = "security@example.com"
@@ -665,6 +665,20 @@ func (st *stack) createStateMachine() {
 	st.stateMachineARN = *out.StateMachineArn
 }
 
+// confirmSubscription subscribes the mail queue to the topic. moto 5.2.1 lists every subscription
+// with its ARN (it never shows "PendingConfirmation", and ConfirmSubscription changes nothing), so
+// a stack waiting for its owner to confirm is a topic without a subscription, and confirming is
+// subscribing: either way ListSubscriptionsByTopic shows no confirmed subscription, then one.
+func (st *stack) confirmSubscription() {
+	st.t.Helper()
+	must(st.t, "subscribe", func() error {
+		_, err := st.sns.Subscribe(context.Background(), &sns.SubscribeInput{
+			TopicArn: &st.topicARN, Protocol: aws.String("sqs"), Endpoint: &st.mailQueueARN,
+		})
+		return err
+	})
+}
+
 func (st *stack) createQueue(name string) (queueURL, arn string) {
 	ctx := context.Background()
 	out, err := st.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name})
@@ -739,13 +753,19 @@ func (st *stack) receive(queueURL string, n int, d time.Duration) []string {
 // execute starts the state machine with the event and waits for it to end.
 func (st *stack) execute(event json.RawMessage, d time.Duration) *sfn.DescribeExecutionOutput {
 	st.t.Helper()
-	ctx := context.Background()
 	if st.stateMachineARN == "" {
 		st.createStateMachine()
 	}
+	return st.run(string(event), d)
+}
+
+// run starts the current state machine with input and waits for the execution to end.
+func (st *stack) run(input string, d time.Duration) *sfn.DescribeExecutionOutput {
+	st.t.Helper()
+	ctx := context.Background()
 	// EventBridge names each execution itself (a UUID); moto names it "None" when no name is given.
 	name := fmt.Sprintf("e2e-%d", st.executions)
-	start, err := st.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &st.stateMachineARN, Name: &name, Input: aws.String(string(event))}, st.inRegion)
+	start, err := st.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &st.stateMachineARN, Name: &name, Input: &input}, st.inRegion)
 	defer func() { st.executions++; st.stateMachineARN = "" }()
 	if err != nil {
 		st.t.Fatalf("start execution: %v", err)
@@ -766,6 +786,58 @@ func (st *stack) execute(event json.RawMessage, d time.Duration) *sfn.DescribeEx
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// failedState is the state a failed execution was in when it failed, and the input that state
+// was entered with: what a redrive reruns (for a top-level state).
+func (st *stack) failedState(arn string) (name, input string) {
+	st.t.Helper()
+	out, err := st.sfn.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: &arn}, regionOf(arn))
+	if err != nil {
+		st.t.Fatalf("history: %v", err)
+	}
+	for _, e := range out.Events {
+		if d := e.StateEnteredEventDetails; d != nil {
+			name, input = aws.ToString(d.Name), aws.ToString(d.Input)
+		}
+		if e.Type == sfntypes.HistoryEventTypeExecutionFailed {
+			return name, input
+		}
+	}
+	st.t.Fatalf("execution %s did not fail; history:\n%s", arn, st.history(arn))
+	return "", ""
+}
+
+// redrive does for a failed execution what Step Functions' RedriveExecution does, which moto
+// 5.2.1 does not implement (it has no RedriveExecution): it reruns the execution from the state
+// it failed in, with the input that state was entered with, under the same definition, and
+// waits for it to end. What is exercised: the failed Task runs again with its original input
+// and the states after it follow, as the AWS documentation defines redrive for a Task state
+// ("Redriving executions", redrive behavior of individual states). What is not: the redriven
+// execution is a new one (its own ARN, and the same definition whose StartAt is that state, in
+// a region of its own, because moto runs one execution per region), not the original ARN with
+// history appended; only a top-level failed state is handled (no Map iteration redrive).
+func (st *stack) redrive(failedARN string, d time.Duration) *sfn.DescribeExecutionOutput {
+	st.t.Helper()
+	name, input := st.failedState(failedARN)
+	var def map[string]any
+	if err := json.Unmarshal([]byte(st.definition), &def); err != nil {
+		st.t.Fatal(err)
+	}
+	if states, _ := def["States"].(map[string]any); states[name] == nil {
+		st.t.Fatalf("redrive: %q is not a top-level state", name)
+	}
+	def["StartAt"] = name
+	b, err := json.Marshal(def)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	saved := st.definition
+	st.definition = string(b)
+	st.createStateMachine()
+	st.definition = saved
+	st.t.Logf("redrive %s from %s", failedARN, name)
+	return st.run(input, d)
 }
 
 // history renders an execution's events, one line each, for failure messages.

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // SNSAPI is the part of the SNS client used here.
 type SNSAPI interface {
 	Publish(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error)
+	ListSubscriptionsByTopic(context.Context, *sns.ListSubscriptionsByTopicInput, ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 }
 
 // SNS publishes to one topic; its email subscribers get the message.
@@ -46,6 +48,35 @@ func (n *SNS) Notify(ctx context.Context, subject, body string) (string, error) 
 		return "", nil
 	}
 	return *out.MessageId, nil
+}
+
+// maxSubscriptionPages bounds Subscribed's paging (100 subscriptions a page):
+// a topic of logsift's has one or a few.
+const maxSubscriptionPages = 50
+
+// Subscribed reports whether at least one subscriber of the topic has
+// confirmed its subscription. SNS accepts a publish to a topic whose only
+// subscription is still pending and delivers it to no one; ListSubscriptionsByTopic
+// shows such a subscription with the ARN "PendingConfirmation" (and one being
+// removed as "Deleted") instead of its ARN.
+func (n *SNS) Subscribed(ctx context.Context) (bool, error) {
+	in := &sns.ListSubscriptionsByTopicInput{TopicArn: &n.TopicARN}
+	for range maxSubscriptionPages {
+		out, err := n.Client.ListSubscriptionsByTopic(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("list the subscriptions of %s: %w", n.TopicARN, err)
+		}
+		for _, sub := range out.Subscriptions {
+			if strings.HasPrefix(aws.ToString(sub.SubscriptionArn), "arn:") {
+				return true, nil
+			}
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return false, nil
+		}
+		in.NextToken = out.NextToken
+	}
+	return false, fmt.Errorf("list the subscriptions of %s: no confirmed one in the first %d pages", n.TopicARN, maxSubscriptionPages)
 }
 
 // cleanSubject keeps what SNS accepts in a subject: it must begin with a letter,

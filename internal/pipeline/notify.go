@@ -12,7 +12,9 @@ import (
 
 // Notify emails a finished report or a failure, at most once per source object
 // version: it claims a marker object before publishing, so a redelivered event
-// or a retried task does not send a second email.
+// or a retried task does not send a second email. It claims nothing when no
+// subscriber has confirmed (*NoConfirmedSubscription): a marker spent on an
+// email nobody receives would make the report unrecoverable.
 func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, error) {
 	run := RunID(in.Source)
 	var (
@@ -51,6 +53,13 @@ func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, erro
 	if s.Notifier == nil {
 		out.Reason = "no notifier configured"
 		return out, nil
+	}
+	subscribed, err := s.Notifier.Subscribed(ctx)
+	if err != nil {
+		return out, fmt.Errorf("check the subscription: %w", err)
+	}
+	if !subscribed {
+		return out, &NoConfirmedSubscription{Execution: in.Execution}
 	}
 	claimed, err := s.Store.PutIfAbsent(ctx, marker, []byte(subject))
 	if err != nil {

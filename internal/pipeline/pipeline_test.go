@@ -219,6 +219,15 @@ type recorder struct {
 	mu   sync.Mutex
 	sent []string
 	fail error
+	// unconfirmed: no subscriber has confirmed (SNS would take the message
+	// and deliver it to no one).
+	unconfirmed bool
+}
+
+func (r *recorder) Subscribed(context.Context) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.unconfirmed, nil
 }
 
 func (r *recorder) Notify(_ context.Context, subject, body string) (string, error) {
@@ -274,6 +283,51 @@ func TestNotifyOncePerObjectVersion(t *testing.T) {
 	src2.ETag = "new"
 	if p, err := st.Parse(ctx, src2); err != nil || p.AlreadyReported {
 		t.Errorf("Parse of a new version: already=%v, %v", p.AlreadyReported, err)
+	}
+}
+
+// TestNotifyUnconfirmed: with no confirmed subscription Notify sends nothing
+// and spends no marker, in either mode, and says how to recover; once
+// confirmed, the same input (a redrive) sends exactly one email.
+func TestNotifyUnconfirmed(t *testing.T) {
+	path, _ := testLog(t, 20)
+	ctx := context.Background()
+	st := newStages(t)
+	rec := &recorder{unconfirmed: true}
+	st.Notifier = rec
+	_, agg, err := st.RunStaged(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const arn = "arn:aws:states:us-east-1:123456789012:execution:logsift:0b4c"
+	for _, in := range []NotifyInput{
+		{Mode: "report", Source: agg.Source, Aggregate: &agg, Execution: arn},
+		{Mode: "failure", Source: agg.Source, Execution: arn, Failure: &Failure{Stage: "Filter", Error: "Unhandled", Cause: "chunk 2: decode"}},
+	} {
+		t.Run(in.Mode, func(t *testing.T) {
+			rec.unconfirmed = true
+			_, err := st.Notify(ctx, in)
+			var nc *NoConfirmedSubscription
+			if !errors.As(err, &nc) {
+				t.Fatalf("err = %v, want *NoConfirmedSubscription", err)
+			}
+			for _, want := range []string{"confirm", "redrive", "aws stepfunctions redrive-execution --execution-arn " + arn} {
+				if !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(want)) {
+					t.Errorf("error does not say %q: %v", want, err)
+				}
+			}
+			before := len(rec.sent)
+			rec.unconfirmed = false
+			for i := range 2 {
+				out, err := st.Notify(ctx, in)
+				if err != nil || out.Sent != (i == 0) {
+					t.Fatalf("Notify %d after confirming: %+v, %v; want sent once, then already sent", i+1, out, err)
+				}
+			}
+			if got := len(rec.sent) - before; got != 1 {
+				t.Errorf("%d emails after confirming, want 1", got)
+			}
+		})
 	}
 }
 

@@ -36,6 +36,9 @@ const (
 
 // Notifier sends the email.
 type Notifier interface {
+	// Subscribed reports whether anyone would receive a message: SNS accepts
+	// a publish when no subscription is confirmed and delivers it to no one.
+	Subscribed(ctx context.Context) (bool, error)
 	Notify(ctx context.Context, subject, body string) (messageID string, err error)
 }
 

@@ -125,8 +125,10 @@ type Failure struct {
 
 // NotifyInput is a finished report or a failure to announce.
 type NotifyInput struct {
-	Mode      string           `json:"mode"` // "report" or "failure"
-	Source    SourceRef        `json:"source"`
+	Mode   string    `json:"mode"` // "report" or "failure"
+	Source SourceRef `json:"source"`
+	// Execution is the execution's ARN, for the redrive command in an error.
+	Execution string           `json:"execution,omitempty"`
 	Aggregate *AggregateOutput `json:"aggregate,omitempty"`
 	Failure   *Failure         `json:"failure,omitempty"`
 }
@@ -146,3 +148,25 @@ type ModelThrottled struct{ Err error }
 
 func (e *ModelThrottled) Error() string { return "model throttled: " + e.Err.Error() }
 func (e *ModelThrottled) Unwrap() error { return e.Err }
+
+// NoConfirmedSubscription is returned by Notify, before it marks the run as
+// notified, when no subscriber of the topic has confirmed: SNS would accept the
+// email and deliver it to no one. The state machine does not catch it, so the
+// execution fails at the notification itself and a redrive sends it once the
+// subscription is confirmed (a redrive reruns a failed Task state, while one
+// that ended in a Fail state only fails again). Its type name is the Lambda
+// errorType the execution shows, so keep the name.
+type NoConfirmedSubscription struct {
+	Execution string // the execution's ARN, when the state machine passed it
+}
+
+func (e *NoConfirmedSubscription) Error() string {
+	arn := e.Execution
+	if arn == "" {
+		arn = "<this execution's ARN>"
+	}
+	return "no email was sent: nobody has confirmed the subscription to logsift's SNS topic, so SNS would deliver the email to no one. " +
+		"The run is not marked as notified. Confirm the subscription (the email \"AWS Notification - Subscription Confirmation\" " +
+		"sent to the stack's NotificationEmail address), then redrive this execution to send it: " +
+		"Redrive in the Step Functions console, or aws stepfunctions redrive-execution --execution-arn " + arn
+}

@@ -102,10 +102,10 @@ func failureAdvice(stage string) []string {
 		specific = []string{"The rules stage failed on a chunk of the parsed log; the error names the chunk."}
 	case "analyze":
 		specific = []string{"The model call failed. If the error says access is denied or the model is not enabled, enable the model in the Bedrock console (model access) in this region and check that the function's role may invoke the inference profile; if it says throttled, try again later or raise the Bedrock quota."}
+	case "chunks":
+		specific = []string{"The Map over the chunks failed by itself, not in a chunk's Filter or Analyze; the error says why."}
 	case "aggregate":
 		specific = []string{"Building the report failed after the analysis; the evidence and verdicts are still in the bucket's work/ prefix for this run."}
-	case "notify":
-		specific = []string{"The report was written but the email could not be sent: check the SNS topic, its subscription and the function's permission to publish."}
 	}
 	return append(specific, common...)
 }

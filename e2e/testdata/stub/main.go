@@ -1,6 +1,7 @@
 // Command stub is a stand-in for the five stage Lambdas that answers with the stage outputs' shape
 // and no logic, so the e2e harness can check the state machine's control flow on its own
-// (STUB_FAIL_STAGE makes one stage fail with an error type).
+// (STUB_FAIL_STAGE makes one stage fail with an error type; "chunks" makes the Map fail outside its
+// chunks).
 package main
 
 import (
@@ -28,6 +29,10 @@ func handle(_ context.Context, in map[string]any) (map[string]any, error) {
 		var chunks []any
 		for i := range 3 {
 			chunks = append(chunks, map[string]any{"index": i, "key": "work/r/chunks/" + string(rune('0'+i)), "rows": 10, "actors": 2})
+		}
+		if os.Getenv("STUB_FAIL_STAGE") == "chunks" {
+			// The Map then fails by itself, outside any chunk (moto: States.QueryEvaluationError).
+			return map[string]any{"run": "r", "source": in, "rows": 30, "chunks": "not a list"}, nil
 		}
 		return map[string]any{"run": "r", "source": in, "rows": 30, "chunks": chunks, "already_reported": in["key"] == "uploads/again.csv"}, nil
 	case "filter":
