@@ -14,7 +14,8 @@ import (
 const MinCampaignActors = 3
 
 // Campaigns finds patterns shared across actors of a whole run (pass the
-// suspicious and weak actors of every chunk):
+// suspicious and weak actors and the groups of every chunk; a group counts
+// as its members would one by one):
 //
 //   - shared-user-agent: at least MinCampaignActors actors with rule matches
 //     send the same unusual user agent (not a browser string, not a common
@@ -24,53 +25,51 @@ const MinCampaignActors = 3
 //   - credential-stuffing: at least MinStuffingActors actors did nothing
 //     but fail to log in on one endpoint (see stuffing.go).
 //
-// Weak actors in a campaign are not yet suspicious; PromoteCampaigns makes
-// them so, with a hit whose reason names the campaign.
-func Campaigns(actors []evidence.Actor) []evidence.Campaign {
+// Weak actors and groups in a campaign are not yet suspicious;
+// PromoteCampaigns makes them so, with a hit whose reason names the campaign.
+func Campaigns(actors []evidence.Actor, groups []evidence.Group) []evidence.Campaign {
+	ms := members(actors, groups)
 	byUA := map[string][]int{}
 	bySet := map[string][]int{}
-	for i := range actors {
-		a := &actors[i]
-		if len(a.Hits) == 0 && len(a.Weak) == 0 {
-			continue
+	count := func(idx []int) int64 {
+		var n int64
+		for _, i := range idx {
+			n += ms[i].actors()
 		}
-		seen := map[string]bool{}
-		for _, u := range a.UserAgents {
-			k := strings.TrimSpace(u.Value)
-			if k == "" || k == "-" || seen[k] || !unusualUA(k) {
-				continue
-			}
-			seen[k] = true
-			byUA[k] = append(byUA[k], i)
+		return n
+	}
+	for i, m := range ms {
+		for _, ua := range m.userAgents() {
+			byUA[ua] = append(byUA[ua], i)
 		}
-		if set := probeSet(a); set != "" && probing(a, set) {
+		if set, probing := m.probeSet(); set != "" && probing {
 			bySet[set] = append(bySet[set], i)
 		}
 	}
 	var out []evidence.Campaign
 	for ua, idx := range byUA {
-		if len(idx) >= MinCampaignActors {
-			c := campaign("shared-user-agent", truncate(ua, maxUA), actors, idx)
-			c.Reason = fmt.Sprintf("%d actors with rule matches share the unusual user agent %q", len(c.Actors), truncate(ua, 120))
+		if count(idx) >= MinCampaignActors {
+			c := campaign("shared-user-agent", truncate(ua, maxUA), ms, idx)
+			c.Reason = fmt.Sprintf("%d actors with rule matches share the unusual user agent %q", c.ActorCount, truncate(ua, 120))
 			out = append(out, c)
 		}
 	}
 	for set, idx := range bySet {
-		if len(idx) >= MinCampaignActors {
+		if count(idx) >= MinCampaignActors {
 			paths := strings.Split(set, "\n")
 			key := "probe set: " + strings.Join(paths, ", ")
-			c := campaign("shared-probe-set", truncate(key, 300), actors, idx)
-			c.Reason = fmt.Sprintf("%d actors probed exactly the same %d attack path%s (%s)", len(c.Actors), len(paths),
+			c := campaign("shared-probe-set", truncate(key, 300), ms, idx)
+			c.Reason = fmt.Sprintf("%d actors probed exactly the same %d attack path%s (%s)", c.ActorCount, len(paths),
 				plural(len(paths)), truncate(strings.Join(paths, ", "), 200))
 			out = append(out, c)
 		}
 	}
-	out = append(out, stuffingCampaigns(actors)...)
+	out = append(out, stuffingCampaigns(ms)...)
 	slices.SortFunc(out, func(a, b evidence.Campaign) int {
 		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(len(b.Actors), len(a.Actors)); c != 0 {
+		if c := cmp.Compare(b.ActorCount, a.ActorCount); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
@@ -81,24 +80,104 @@ func Campaigns(actors []evidence.Actor) []evidence.Campaign {
 	return out
 }
 
-func campaign(kind, key string, actors []evidence.Actor, idx []int) evidence.Campaign {
-	c := evidence.Campaign{Kind: kind, Key: key, Categories: []evidence.Category{}}
+// member is an actor or a group as campaigns see it.
+type member struct {
+	a *evidence.Actor // nil for a group
+	g *evidence.Group
+}
+
+// members are the actors and groups with rule matches.
+func members(actors []evidence.Actor, groups []evidence.Group) []member {
+	var ms []member
+	for i := range actors {
+		if a := &actors[i]; len(a.Hits) > 0 || len(a.Weak) > 0 {
+			ms = append(ms, member{a: a})
+		}
+	}
+	for i := range groups {
+		ms = append(ms, member{g: &groups[i]})
+	}
+	return ms
+}
+
+// actors counts the member's actors (a rotating scan is one).
+func (m member) actors() int64 {
+	if m.a != nil {
+		return 1
+	}
+	return m.g.Actors
+}
+
+func (m member) requests() int64 {
+	if m.a != nil {
+		return m.a.Requests
+	}
+	return m.g.Requests
+}
+
+// userAgents are the member's distinct unusual user agents.
+func (m member) userAgents() []string {
+	if m.g != nil {
+		return m.g.UserAgents
+	}
+	var out []string
+	for _, u := range m.a.UserAgents {
+		k := strings.TrimSpace(u.Value)
+		if k == "" || k == "-" || slices.Contains(out, k) || !unusualUA(k) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// probeSet is the member's probe set (one path a line) and whether it
+// probed beyond it.
+func (m member) probeSet() (string, bool) {
+	if m.g != nil {
+		return strings.Join(m.g.ProbeSet, "\n"), m.g.Probing
+	}
+	set := probeSet(m.a)
+	return set, set != "" && probing(m.a, set)
+}
+
+// rules are the member's rule matches, and whether all of them are weak.
+func (m member) rules() ([]evidence.RuleRef, bool) {
+	if m.g != nil {
+		return m.g.Rules, m.g.Weak
+	}
+	var out []evidence.RuleRef
+	for _, h := range append(slices.Clip(m.a.Hits), m.a.Weak...) {
+		out = append(out, evidence.RuleRef{Rule: h.Rule, Category: h.Category, Severity: h.Severity})
+	}
+	return out, len(m.a.Hits) == 0
+}
+
+func campaign(kind, key string, ms []member, idx []int) evidence.Campaign {
+	c := evidence.Campaign{Kind: kind, Key: key, Actors: []string{}, Categories: []evidence.Category{}}
 	for _, i := range idx {
-		a := &actors[i]
-		c.Actors = append(c.Actors, a.Actor)
-		c.Requests += a.Requests
-		for _, h := range append(slices.Clip(a.Hits), a.Weak...) {
-			if !slices.Contains(c.Categories, h.Category) {
-				c.Categories = append(c.Categories, h.Category)
+		m := ms[i]
+		if m.a != nil {
+			c.Actors = append(c.Actors, m.a.Actor)
+		} else {
+			c.Groups = append(c.Groups, m.g.ID)
+		}
+		c.ActorCount += m.actors()
+		c.Requests += m.requests()
+		rules, weak := m.rules()
+		for _, r := range rules {
+			if !slices.Contains(c.Categories, r.Category) {
+				c.Categories = append(c.Categories, r.Category)
 			}
-			sev := h.Severity
-			if len(a.Hits) == 0 {
+			sev := r.Severity
+			if weak {
 				sev = min(sev, evidence.Medium) // thin evidence: cap it
 			}
 			c.Severity = max(c.Severity, sev)
 		}
 	}
 	slices.Sort(c.Actors)
+	slices.Sort(c.Groups)
 	evidence.SortCategories(c.Categories)
 	return c
 }
@@ -172,13 +251,15 @@ func probeSet(a *evidence.Actor) string {
 	return strings.Join(paths, "\n")
 }
 
-// PromoteCampaigns returns actors with every weak actor that belongs to a
-// campaign made suspicious: it gets a hit with rule "campaign", the category
-// of its most severe weak match, severity at most medium, and a reason that
-// names the campaign. Aggregate calls it after Campaigns. Actors already
-// suspicious are returned unchanged.
-func PromoteCampaigns(actors []evidence.Actor, campaigns []evidence.Campaign) []evidence.Actor {
+// PromoteCampaigns returns actors and groups with every weak actor and weak
+// group that belongs to a campaign made suspicious: an actor gets a hit with
+// rule "campaign", the category of its most severe weak match, severity at
+// most medium, and a reason that names the campaign; a group the same rule.
+// Aggregate calls it after Campaigns. Actors and groups already suspicious
+// are returned unchanged.
+func PromoteCampaigns(actors []evidence.Actor, groups []evidence.Group, campaigns []evidence.Campaign) ([]evidence.Actor, []evidence.Group) {
 	member := map[string][]*evidence.Campaign{}
+	inGroup := map[string][]*evidence.Campaign{}
 	for i := range campaigns {
 		if campaigns[i].Kind == KindStuffing {
 			continue // promoteStuffing
@@ -186,9 +267,13 @@ func PromoteCampaigns(actors []evidence.Actor, campaigns []evidence.Campaign) []
 		for _, a := range campaigns[i].Actors {
 			member[a] = append(member[a], &campaigns[i])
 		}
+		for _, g := range campaigns[i].Groups {
+			inGroup[g] = append(inGroup[g], &campaigns[i])
+		}
 	}
 	out := slices.Clone(actors)
-	promoteStuffing(out, campaigns)
+	gs := slices.Clone(groups)
+	promoteStuffing(out, gs, campaigns)
 	for i := range out {
 		a := &out[i]
 		cs := member[a.Actor]
@@ -209,20 +294,43 @@ func PromoteCampaigns(actors []evidence.Actor, campaigns []evidence.Campaign) []
 				}
 			}
 		}
-		var names []string
-		for _, c := range cs {
-			names = append(names, fmt.Sprintf("%s %q (%d actors)", c.Kind, truncate(c.Key, 80), len(c.Actors)))
-		}
 		a.Hits = []evidence.Hit{{
 			Rule:     "campaign",
 			Category: best.Category,
 			Severity: min(best.Severity, evidence.Medium),
 			Count:    count,
-			Reason:   "part of campaign " + strings.Join(names, "; ") + "; on its own: " + strings.TrimPrefix(best.Reason, "below threshold: "),
+			Reason:   "part of campaign " + campaignNames(cs) + "; on its own: " + strings.TrimPrefix(best.Reason, "below threshold: "),
 			Samples:  samples,
 		}}
 		a.Weak = nil
 		finishActor(a, 0)
 	}
-	return out
+	for i := range gs {
+		g := &gs[i]
+		cs := inGroup[g.ID]
+		if !g.Weak || len(g.Rules) == 0 || len(cs) == 0 {
+			continue
+		}
+		best := g.Rules[0]
+		for _, r := range g.Rules {
+			if r.Severity > best.Severity {
+				best = r
+			}
+		}
+		sev := min(best.Severity, evidence.Medium)
+		g.Weak = false
+		g.Rules = []evidence.RuleRef{{Rule: "campaign", Category: best.Category, Severity: sev}}
+		g.Severity = sev
+		g.Categories = []evidence.Category{best.Category}
+		g.Reason = "part of campaign " + campaignNames(cs)
+	}
+	return out, gs
+}
+
+func campaignNames(cs []*evidence.Campaign) string {
+	var names []string
+	for _, c := range cs {
+		names = append(names, fmt.Sprintf("%s %q (%d actors)", c.Kind, truncate(c.Key, 80), c.ActorCount))
+	}
+	return strings.Join(names, "; ")
 }

@@ -65,8 +65,17 @@ type Config struct {
 	// BadRequests empty request lines make a finding; binary request lines,
 	// CONNECT and proxy attempts fire on the first.
 	BadRequests int `json:"bad_requests,omitempty"`
-	// WeakLimit bounds the weak actors a Result keeps.
-	WeakLimit int `json:"weak_limit,omitempty"`
+	// The detail limits: a Result details at most DetailLimit suspicious
+	// actors (the worst, evidence.Worse), WeakLimit weak ones (the
+	// strongest, evidence.Stronger) and LoginLimit weak actors whose only
+	// match is a failed login (credential-stuffing members, in address
+	// order, kept apart so that neither crowds out the other); every other
+	// actor with rule matches is counted in a group, at most GroupLimit of
+	// them (group.go). Aggregate applies the same limits to the whole run.
+	DetailLimit int `json:"detail_limit,omitempty"`
+	WeakLimit   int `json:"weak_limit,omitempty"`
+	LoginLimit  int `json:"login_limit,omitempty"`
+	GroupLimit  int `json:"group_limit,omitempty"`
 }
 
 // Allowlist says what is never reported.
@@ -155,7 +164,10 @@ func DefaultConfig() Config {
 		EnumerationWindow:      Duration(10 * time.Minute),
 		MethodProbes:           2,
 		BadRequests:            3,
+		DetailLimit:            500,
 		WeakLimit:              200,
+		LoginLimit:             1000,
+		GroupLimit:             200,
 	}
 }
 
@@ -180,7 +192,10 @@ func (c Config) withDefaults() Config {
 	setInt(&c.EnumerationIDs, d.EnumerationIDs)
 	setInt(&c.MethodProbes, d.MethodProbes)
 	setInt(&c.BadRequests, d.BadRequests)
+	setInt(&c.DetailLimit, d.DetailLimit)
 	setInt(&c.WeakLimit, d.WeakLimit)
+	setInt(&c.LoginLimit, d.LoginLimit)
+	setInt(&c.GroupLimit, d.GroupLimit)
 	if c.ProbingWindow <= 0 {
 		c.ProbingWindow = d.ProbingWindow
 	}

@@ -539,17 +539,6 @@ func TestLongHostileFields(t *testing.T) {
 	}
 }
 
-func TestWeakBounded(t *testing.T) {
-	var reqs []req
-	for i := range 300 {
-		reqs = append(reqs, req{ip: fmt.Sprintf("10.1.%d.%d", i/250, i%250+1), target: "/wp-login.php", status: 404})
-	}
-	c := run(t, Config{WeakLimit: 50}, reqs)
-	if len(c.Weak) != 50 || len(c.Suspicious) != 0 {
-		t.Fatalf("weak=%d suspicious=%d", len(c.Weak), len(c.Suspicious))
-	}
-}
-
 func TestNormalize(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"/a/b", "/a/b"},
@@ -650,7 +639,7 @@ func TestCampaigns(t *testing.T) {
 	}
 	c := run(t, Config{}, reqs)
 	all := append(slices.Clone(c.Suspicious), c.Weak...)
-	cs := Campaigns(all)
+	cs := Campaigns(all, nil)
 	if len(cs) != 2 {
 		t.Fatalf("campaigns = %+v", cs)
 	}
@@ -664,7 +653,7 @@ func TestCampaigns(t *testing.T) {
 	if u := kinds["shared-user-agent"]; len(u.Actors) != 3 || u.Key != "Mozlila/5.0 zz-scan" || len(u.Categories) < 3 {
 		t.Errorf("UA campaign: %+v", u)
 	}
-	promoted := PromoteCampaigns(all, cs)
+	promoted, _ := PromoteCampaigns(all, nil, cs)
 	for _, a := range promoted {
 		inCampaign := strings.HasPrefix(a.Actor, "192.0.2.") && !strings.HasPrefix(a.Actor, "192.0.2.10")
 		if inCampaign && (!a.Suspicious() || !strings.Contains(a.Hits[0].Reason, "part of campaign")) {
@@ -831,4 +820,12 @@ func TestDistinctPathsDeterministic(t *testing.T) {
 			t.Errorf("%d distinct paths estimated as %d", n, got[0])
 		}
 	}
+}
+
+// promoteAll is the actors after campaigns among them are found and promoted.
+func promoteAll(all []evidence.Actor) []evidence.Actor { return promoteWith(all, Campaigns(all, nil)) }
+
+func promoteWith(all []evidence.Actor, cs []evidence.Campaign) []evidence.Actor {
+	out, _ := PromoteCampaigns(all, nil, cs)
+	return out
 }

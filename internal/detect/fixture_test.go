@@ -231,8 +231,8 @@ func TestApacheLogs(t *testing.T) {
 	// several IPs sent identically (this sample has one request a minute an
 	// hour, so most scanners appear once).
 	all := append(slices.Clone(c.Suspicious), c.Weak...)
-	cs := Campaigns(all)
-	promoted := PromoteCampaigns(all, cs)
+	cs := Campaigns(all, nil)
+	promoted, _ := PromoteCampaigns(all, nil, cs)
 	reported := map[string]bool{}
 	for _, a := range promoted {
 		if a.Suspicious() {
@@ -325,8 +325,8 @@ func TestExampleLog(t *testing.T) {
 	recs := readLog(t, path)
 	c := observeAll(t, DefaultConfig(), recs)
 	all := append(slices.Clone(c.Suspicious), c.Weak...)
-	cs := Campaigns(all)
-	promoted := PromoteCampaigns(all, cs)
+	cs := Campaigns(all, nil)
+	promoted, _ := PromoteCampaigns(all, nil, cs)
 	reported := map[string]bool{}
 	for _, a := range promoted {
 		if a.Suspicious() {
@@ -396,7 +396,7 @@ func TestGeneratedLogs(t *testing.T) {
 			c := e.Result(0)
 			all := append(slices.Clone(c.Suspicious), c.Weak...)
 			reported := map[string]bool{}
-			for _, a := range PromoteCampaigns(all, Campaigns(all)) {
+			for _, a := range promoteAll(all) {
 				if !a.Suspicious() {
 					continue
 				}

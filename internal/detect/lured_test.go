@@ -41,7 +41,7 @@ func TestLuredVisitors(t *testing.T) {
 				t.Errorf("linked = %+v", c.Linked)
 			}
 			all := append(append([]evidence.Actor{}, c.Suspicious...), c.Weak...)
-			if cs := Campaigns(all); len(cs) != 0 {
+			if cs := Campaigns(all, nil); len(cs) != 0 {
 				t.Errorf("campaign of lured visitors: %+v", cs)
 			}
 		})
@@ -101,11 +101,11 @@ func TestCampaignNeedsProbing(t *testing.T) {
 		bare = append(bare, weakActor(fmt.Sprintf("192.0.2.%d", i), 0, browser))
 		tools = append(tools, weakActor(fmt.Sprintf("198.51.100.%d", i), 4, "curl/8.5.0"))
 	}
-	if cs := Campaigns(browsing); len(cs) != 0 {
+	if cs := Campaigns(browsing, nil); len(cs) != 0 {
 		t.Errorf("visitors who browse and share one path make a campaign: %+v", cs)
 	}
 	for name, as := range map[string][]evidence.Actor{"no browsing": bare, "tool user agent": tools} {
-		if cs := Campaigns(as); len(cs) != 1 || cs[0].Kind != "shared-probe-set" {
+		if cs := Campaigns(as, nil); len(cs) != 1 || cs[0].Kind != "shared-probe-set" {
 			t.Errorf("%s: campaigns %+v, want the shared probe set", name, cs)
 		}
 	}

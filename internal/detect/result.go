@@ -13,9 +13,11 @@ import (
 	"github.com/logsift/logsift/internal/record"
 )
 
-// Result returns the evidence for every actor seen so far: suspicious actors
-// worst first, and weak ones (rule matches below threshold) bounded by
-// WeakLimit, most matches first. It may be called more than once.
+// Result returns the evidence for every actor seen so far: the worst
+// suspicious actors and the strongest weak ones in detail, within the
+// detail limits (Config), and every other actor with rule matches counted in
+// the group of its behaviour (group.go); Counts accounts for all of them. It
+// may be called more than once.
 func (e *Engine) Result(chunk int) evidence.Chunk {
 	out := evidence.Chunk{
 		Chunk:       chunk,
@@ -25,26 +27,31 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 		Suspicious:  []evidence.Actor{},
 		Weak:        []evidence.Actor{},
 	}
-	type weakActor struct {
-		a       evidence.Actor
-		matches int64
-	}
-	var weak []weakActor
-	var logins []evidence.Actor // weak credential-stuffing members, bounded apart
+	groups := newGroupSet(e.cfg.GroupLimit)
+	suspicious, weak, logins := detailLimits(&e.cfg, func(a evidence.Actor) { groups.add(groupOf(&a)) })
+
 	rotated := map[netip.Prefix]bool{}
 	for _, r := range e.rotations() {
 		for _, m := range r.members {
 			rotated[m] = true
 		}
-		out.Suspicious = append(out.Suspicious, e.rotationEvidence(r))
+		a := e.rotationEvidence(r)
+		out.Counts.Suspicious += a.Clients()
+		suspicious.add(a)
 	}
 	linked := map[[2]string]*evidence.LinkedPath{}
-	for key, st := range e.actors {
-		if st.rich == nil || rotated[key] {
+	for _, key := range e.actorKeys() {
+		st := e.actors[key]
+		if rotated[key] {
+			continue
+		}
+		if st.rich == nil {
+			out.Counts.Clean++
 			continue
 		}
 		hits, weakHits := e.evaluate(st)
 		if len(hits) == 0 && len(weakHits) == 0 {
+			out.Counts.Clean++
 			continue
 		}
 		if e.lured(st, hits, weakHits) {
@@ -54,58 +61,97 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 				linked[k] = &evidence.LinkedPath{Path: l.path, From: l.from, Status: l.status}
 			}
 			linked[k].Visitors++
+			out.Counts.Lured++
 			continue
 		}
 		a := e.actorEvidence(key, st, hits, weakHits)
-		if len(hits) > 0 {
-			out.Suspicious = append(out.Suspicious, a)
-			continue
+		switch {
+		case len(hits) > 0:
+			out.Counts.Suspicious++
+			suspicious.add(a)
+		case loginOnly(&a):
+			out.Counts.Weak++
+			a.Weak[0].Samples = a.Weak[0].Samples[:min(len(a.Weak[0].Samples), 2)]
+			logins.add(a)
+		default:
+			out.Counts.Weak++
+			weak.add(a)
 		}
-		if len(weakHits) == 1 && weakHits[0].Rule == KindStuffing {
-			// Members of a distributed campaign are many and thin: they
-			// must not crowd out other weak actors, nor be cut by them.
-			if len(logins) < maxLoginOnly {
-				a.Weak[0].Samples = a.Weak[0].Samples[:min(len(a.Weak[0].Samples), 2)]
-				logins = append(logins, a)
-			}
-			continue
-		}
-		var n int64
-		for _, h := range weakHits {
-			n += h.Count
-		}
-		weak = append(weak, weakActor{a, n})
 	}
-	slices.SortFunc(logins, func(a, b evidence.Actor) int { return strings.Compare(a.Actor, b.Actor) })
-	slices.SortFunc(out.Suspicious, func(a, b evidence.Actor) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Actor, b.Actor)
-	})
-	slices.SortFunc(weak, func(a, b weakActor) int {
-		if c := cmp.Compare(b.matches, a.matches); c != 0 {
-			return c
-		}
-		return strings.Compare(a.a.Actor, b.a.Actor)
-	})
-	if len(weak) > e.cfg.WeakLimit {
-		weak = weak[:e.cfg.WeakLimit]
-	}
-	for _, w := range weak {
-		out.Weak = append(out.Weak, w.a)
-	}
-	out.Weak = append(out.Weak, logins...)
+	out.Suspicious = append(out.Suspicious, suspicious.list()...)
+	out.Weak = append(append(out.Weak, weak.list()...), logins.list()...)
+	out.Groups = groups.list()
 	if len(linked) > 0 {
 		out.Linked = linkedPaths(linked)
 	}
 	return out
 }
 
-// maxLoginOnly bounds the weak actors a chunk keeps whose only match is a
-// failed login and nothing else (credential-stuffing members): about half
-// a kilobyte of JSON each.
-const maxLoginOnly = 20_000
+// actorKeys are the engine's actors in address order, so that a Result
+// (which groups as it goes) is the same on every call.
+func (e *Engine) actorKeys() []netip.Prefix {
+	keys := make([]netip.Prefix, 0, len(e.actors))
+	for k := range e.actors {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b netip.Prefix) int {
+		return cmp.Or(a.Addr().Compare(b.Addr()), cmp.Compare(a.Bits(), b.Bits()))
+	})
+	return keys
+}
+
+// detailLimits are the three kinds of detailed actors, each bounded and in
+// its order, handing the actors beyond its limit to evict: suspicious
+// actors (the worst), weak ones (the strongest) and weak actors whose only
+// match is a failed login (credential-stuffing members, by address), kept
+// apart because they are many and thin: they must not crowd out other weak
+// actors, nor be cut by them.
+func detailLimits(cfg *Config, evict func(evidence.Actor)) (suspicious, weak, logins *bounded) {
+	byActor := func(a, b *evidence.Actor) int { return strings.Compare(a.Actor, b.Actor) }
+	return &bounded{n: cfg.DetailLimit, order: evidence.Worse, evict: evict},
+		&bounded{n: cfg.WeakLimit, order: evidence.Stronger, evict: evict},
+		&bounded{n: cfg.LoginLimit, order: byActor, evict: evict}
+}
+
+// loginOnly reports whether a weak actor's only match is a failed login
+// (a credential-stuffing member).
+func loginOnly(a *evidence.Actor) bool {
+	return len(a.Hits) == 0 && len(a.Weak) == 1 && a.Weak[0].Rule == KindStuffing
+}
+
+// bounded keeps the first n actors in an order and hands the others to
+// evict, holding at most about 2n at a time.
+type bounded struct {
+	n     int
+	order func(a, b *evidence.Actor) int
+	evict func(evidence.Actor)
+	kept  []evidence.Actor
+}
+
+func (b *bounded) add(a evidence.Actor) {
+	b.kept = append(b.kept, a)
+	if len(b.kept) >= 2*b.n+16 {
+		b.trim()
+	}
+}
+
+func (b *bounded) trim() {
+	slices.SortFunc(b.kept, func(x, y evidence.Actor) int { return b.order(&x, &y) })
+	if len(b.kept) <= b.n {
+		return
+	}
+	for _, a := range b.kept[b.n:] {
+		b.evict(a)
+	}
+	clear(b.kept[b.n:])
+	b.kept = b.kept[:b.n]
+}
+
+// list is the kept actors, in order.
+func (b *bounded) list() []evidence.Actor {
+	b.trim()
+	return b.kept
+}
 
 func (e *Engine) actorEvidence(key netip.Prefix, st *actorState, hits, weakHits []evidence.Hit) evidence.Actor {
 	rs := st.rich

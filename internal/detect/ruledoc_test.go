@@ -137,7 +137,7 @@ func TestRuleTable(t *testing.T) {
 	for i := range ct.NumField() {
 		k, _, _ := strings.Cut(ct.Field(i).Tag.Get("json"), ",")
 		switch k {
-		case "allow", "no_default_allow", "weak_limit":
+		case "allow", "no_default_allow", "detail_limit", "weak_limit", "login_limit", "group_limit":
 			continue
 		}
 		if !keys[k] {

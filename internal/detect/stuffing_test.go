@@ -45,7 +45,7 @@ func TestStuffingCampaign(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := run(t, DefaultConfig(), tc.reqs)
 			all := append(slices.Clone(c.Suspicious), c.Weak...)
-			cs := Campaigns(all)
+			cs := Campaigns(all, nil)
 			var stuffing []evidence.Campaign
 			for _, cp := range cs {
 				if cp.Kind == KindStuffing {
@@ -66,7 +66,7 @@ func TestStuffingCampaign(t *testing.T) {
 				t.Errorf("campaign severity %s, span %s..%s", cp.Severity, cp.FirstSeen, cp.LastSeen)
 			}
 			reported := 0
-			for _, a := range PromoteCampaigns(all, cs) {
+			for _, a := range promoteWith(all, cs) {
 				if !slices.Contains(cp.Actors, a.Actor) {
 					if h := hitFor(&a, evidence.CredentialStuffing); h != nil {
 						t.Errorf("%s is not a member but has %s", a.Actor, h.Reason)

@@ -52,7 +52,7 @@ func TestWeek(t *testing.T) {
 			c := e.Result(0)
 			all := append(slices.Clone(c.Suspicious), c.Weak...)
 			var reported []evidence.Actor
-			for _, a := range PromoteCampaigns(all, Campaigns(all)) {
+			for _, a := range promoteAll(all) {
 				if !a.Suspicious() {
 					continue
 				}

@@ -209,9 +209,13 @@ func (a *Actor) OnlyCampaign() bool {
 // the same set of probed paths, or failed logins on one endpoint from many
 // addresses that do nothing else.
 type Campaign struct {
-	Kind       string     `json:"kind"` // "shared-user-agent", "shared-probe-set" or "credential-stuffing"
-	Key        string     `json:"key"`  // the user agent, or a description of the probe set
+	Kind string `json:"kind"` // "shared-user-agent", "shared-probe-set" or "credential-stuffing"
+	Key  string `json:"key"`  // the user agent, or a description of the probe set
+	// Actors are the members detailed as actors; Groups the IDs of the
+	// groups whose members are in it too; ActorCount counts every member.
 	Actors     []string   `json:"actors"`
+	Groups     []string   `json:"groups,omitempty"`
+	ActorCount int64      `json:"actor_count"`
 	Categories []Category `json:"categories"`
 	Requests   int64      `json:"requests"`
 	Severity   Severity   `json:"severity"`
@@ -222,14 +226,21 @@ type Campaign struct {
 	LastSeen  time.Time `json:"last_seen,omitzero"`
 }
 
+// Size is how many actors are in the campaign, detailed or grouped.
+func (c *Campaign) Size() int64 { return max(c.ActorCount, int64(len(c.Actors))) }
+
 // Chunk is the Filter stage's output for one chunk of actors.
 type Chunk struct {
 	Chunk       int     `json:"chunk"`
 	Requests    int64   `json:"requests"`
 	Actors      int     `json:"actors"`      // all actors seen in the chunk
 	Allowlisted int64   `json:"allowlisted"` // requests skipped by the allowlist
-	Suspicious  []Actor `json:"suspicious"`  // actors with at least one Hit, worst first
-	Weak        []Actor `json:"weak"`        // actors with only below-threshold matches (bounded)
+	Suspicious  []Actor `json:"suspicious"`  // actors with at least one Hit, worst first (Worse), at most the detail limit
+	Weak        []Actor `json:"weak"`        // actors with only below-threshold matches, strongest first (Stronger), bounded
+	// Groups holds every other actor with rule matches, by behaviour.
+	Groups []Group `json:"groups"`
+	// Counts accounts for all Actors: suspicious, weak, lured, clean.
+	Counts Counts `json:"counts"`
 	// Timeline counts the chunk's requests over time, for the report.
 	Timeline *Histogram `json:"timeline,omitempty"`
 	// Linked are missing paths that visitors who otherwise browsed normally

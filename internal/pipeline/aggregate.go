@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,19 +93,15 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 // run's analyzer session, which writes the recommendations.
 func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess analysis.Session, src report.Source, input report.Input, chunks []chunkResult) (*report.Report, error) {
 	var (
-		suspicious, weak []evidence.Actor
-		verdicts         []analysis.Verdict
-		observations     []analysis.Observation
-		info             = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
-		linked           [][]evidence.LinkedPath
+		verdicts     []analysis.Verdict
+		observations []analysis.Observation
+		info         = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
+		evs          = make([]evidence.Chunk, 0, len(chunks))
 	)
 	var timeline evidence.Histogram
 	for _, c := range chunks {
-		linked = append(linked, c.Evidence.Linked)
-		input.Actors += int64(c.Evidence.Actors)
+		evs = append(evs, c.Evidence)
 		timeline.Merge(c.Evidence.Timeline)
-		suspicious = append(suspicious, c.Evidence.Suspicious...)
-		weak = append(weak, c.Evidence.Weak...)
 		if v := c.Verdicts; v != nil {
 			verdicts = append(verdicts, v.Verdicts...)
 			observations = append(observations, v.Observations...)
@@ -114,15 +111,30 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 			info.ModelUnavailable = info.ModelUnavailable || v.ModelUnavailable
 		}
 	}
+	// The run's detail limits, as one engine over the whole log applies them.
+	ev := detect.MergeChunks(s.Detect, evs)
+	input.Actors += int64(ev.Actors)
 
 	// Weak actors (below every threshold alone) that share a campaign become
 	// suspicious: one probe from each of fifty addresses is one scan.
-	all := append(append([]evidence.Actor{}, suspicious...), weak...)
-	campaigns := detect.Campaigns(all)
-	suspicious = suspicious[:0]
-	for _, a := range detect.PromoteCampaigns(all, campaigns) {
+	all := append(slices.Clip(ev.Suspicious), ev.Weak...)
+	campaigns := detect.Campaigns(all, ev.Groups)
+	promoted, groups := detect.PromoteCampaigns(all, ev.Groups, campaigns)
+	var suspicious []evidence.Actor
+	clients := evidence.Counts{Lured: ev.Counts.Lured, Clean: ev.Counts.Clean}
+	for _, a := range promoted {
 		if a.Suspicious() {
 			suspicious = append(suspicious, a)
+			clients.Suspicious += a.Clients()
+		} else {
+			clients.Weak += a.Clients()
+		}
+	}
+	for _, g := range groups {
+		if g.Suspicious() {
+			clients.Suspicious += g.Clients
+		} else {
+			clients.Weak += g.Clients
 		}
 	}
 	// The actors no session judged (a chunk the state machine gave up on for
@@ -145,7 +157,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		verdicts = append(verdicts, res.Verdicts...)
 	}
 
-	observations = append(observations, linkedObservations(evidence.MergeLinked(maxLinkedObservations, linked...))...)
+	observations = append(observations, linkedObservations(evidence.MergeLinked(maxLinkedObservations, ev.Linked))...)
 
 	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns}
 	var recs analysis.RecommendResult
@@ -166,6 +178,8 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		Actors:          suspicious,
 		Verdicts:        verdicts,
 		Campaigns:       campaigns,
+		Groups:          groups,
+		Clients:         clients,
 		Recommendations: recs.Recommendations,
 		Observations:    observations,
 		Analysis:        info,

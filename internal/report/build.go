@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -21,6 +20,8 @@ type BuildInput struct {
 	Actors          []evidence.Actor
 	Verdicts        []analysis.Verdict // merged verdicts, at most one per actor counts
 	Campaigns       []evidence.Campaign
+	Groups          []evidence.Group // the clients counted, not detailed
+	Clients         evidence.Counts  // every client, accounted for
 	Recommendations []analysis.Recommendation
 	Observations    []analysis.Observation
 	Analysis        AnalysisInfo
@@ -45,6 +46,7 @@ func Build(in BuildInput) *Report {
 		Input:           in.Input,
 		Findings:        []Finding{},
 		Campaigns:       slices.Clone(in.Campaigns),
+		Groups:          slices.Clone(in.Groups),
 		Blocklist:       []BlockEntry{},
 		Recommendations: slices.Clone(in.Recommendations),
 		Observations:    slices.Clone(in.Observations),
@@ -55,6 +57,9 @@ func Build(in BuildInput) *Report {
 	}
 	if r.Campaigns == nil {
 		r.Campaigns = []evidence.Campaign{}
+	}
+	if r.Groups == nil {
+		r.Groups = []evidence.Group{}
 	}
 	if r.Recommendations == nil {
 		r.Recommendations = []analysis.Recommendation{}
@@ -81,13 +86,9 @@ func Build(in BuildInput) *Report {
 		seen[a.Actor] = len(r.Findings)
 		r.Findings = append(r.Findings, finding(a, verdicts))
 	}
+	// The verdict's severity first, then the rules' ranking.
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(b.Evidence.Score, a.Evidence.Score),
-			cmp.Compare(b.Evidence.Requests, a.Evidence.Requests),
-			strings.Compare(a.Actor, b.Actor),
-		)
+		return evidence.WorseAt(a.Severity, b.Severity, &a.Evidence, &b.Evidence)
 	})
 	index := make(map[string]int, len(r.Findings))
 	for i, f := range r.Findings {
@@ -102,6 +103,7 @@ func Build(in BuildInput) *Report {
 	}
 	r.Blocklist = blocklist(r.Findings)
 	r.Summary = summarize(r)
+	r.Summary.Clients = in.Clients
 	return r
 }
 
@@ -199,17 +201,20 @@ func thousands(n int64) string {
 func summarize(r *Report) Summary {
 	s := Summary{Severity: evidence.Info, Suspicious: len(r.Findings), Categories: []CategoryCount{}, DoNow: []string{}}
 	counts := map[evidence.Category]*CategoryCount{}
+	count := func(c evidence.Category) *CategoryCount {
+		cc := counts[c]
+		if cc == nil {
+			cc = &CategoryCount{Category: c}
+			counts[c] = cc
+		}
+		return cc
+	}
 	exposed := false
 	for _, f := range r.Findings {
 		s.Severity = max(s.Severity, f.Severity)
 		s.Requests += f.Evidence.Requests
 		for _, c := range f.Categories {
-			cc := counts[c]
-			if cc == nil {
-				cc = &CategoryCount{Category: c}
-				counts[c] = cc
-			}
-			cc.Actors++
+			count(c).Actors++
 		}
 		for _, h := range f.Evidence.Hits {
 			if cc := counts[h.Category]; cc != nil {
@@ -220,6 +225,17 @@ func summarize(r *Report) Summary {
 					exposed = exposed || (sm.Status >= 200 && sm.Status < 300)
 				}
 			}
+		}
+	}
+	for _, g := range r.Groups {
+		if !g.Suspicious() {
+			continue
+		}
+		s.Severity = max(s.Severity, g.Severity)
+		s.Grouped += g.Actors
+		s.Requests += g.Requests
+		for _, c := range g.Categories {
+			count(c).Actors += int(g.Actors)
 		}
 	}
 	for _, c := range evidence.Categories {
@@ -245,7 +261,8 @@ func summarize(r *Report) Summary {
 // headline is one sentence; the severity is shown next to it, not in it.
 func headline(r *Report, s Summary, exposed bool) string {
 	rows := r.Input.Parsed
-	if s.Suspicious == 0 {
+	n := int64(s.Suspicious) + s.Grouped
+	if n == 0 {
 		if rows == 0 {
 			return "No requests could be read, so nothing was analysed."
 		}
@@ -267,8 +284,8 @@ func headline(r *Report, s Summary, exposed bool) string {
 		req = fmt.Sprintf("%s of %s", thousands(s.Requests), plural(rows, "request", "requests"))
 	}
 	h := fmt.Sprintf("%s%s clients attacked or probed the site (%s), chiefly %s",
-		thousands(int64(s.Suspicious)), of, req, joinAnd(top))
-	if s.Suspicious == 1 {
+		thousands(n), of, req, joinAnd(top))
+	if n == 1 {
 		h = fmt.Sprintf("1%s client attacked or probed the site (%s), chiefly %s", of, req, joinAnd(top))
 	}
 	if exposed {

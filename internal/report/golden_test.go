@@ -82,6 +82,26 @@ func limitsReport() *Report {
 		}
 		campaigns = append(campaigns, c)
 	}
+	// Groups over the limit, suspicious and weak, and the account of every
+	// client they and the findings add up to.
+	var groups []evidence.Group
+	clients := evidence.Counts{Suspicious: int64(len(actors)), Lured: 40}
+	for i := range reportBounds.groups + 2 {
+		g := evidence.Group{ID: fmt.Sprintf("g%013x", i), Key: fmt.Sprintf("suspicious: sensitive-files medium; probing, probe set /.env%d", i),
+			Severity: evidence.Medium, Categories: []evidence.Category{evidence.SensitiveFiles}, Actors: int64(100 + i), Clients: int64(100 + i),
+			Requests: int64(300 + i), FirstSeen: t0, LastSeen: t0.Add(time.Hour), Samples: []evidence.Sample{sample(int64(5000+i), fmt.Sprintf("/.env%d", i), 404, "curl/8.5.0")}}
+		for j := range reportBounds.campaignIPs + 1 {
+			g.Members = append(g.Members, fmt.Sprintf("203.0.%d.%d", i, j))
+		}
+		if i%4 == 3 {
+			g.Weak = true
+			clients.Weak += g.Clients
+		} else {
+			clients.Suspicious += g.Clients
+		}
+		groups = append(groups, g)
+	}
+	clients.Clean = 90_000 - clients.Total()
 	var recs []analysis.Recommendation
 	var ids []string
 	for _, a := range actors[:12] {
@@ -107,6 +127,8 @@ func limitsReport() *Report {
 		Actors:          actors,
 		Verdicts:        verdicts,
 		Campaigns:       campaigns,
+		Groups:          groups,
+		Clients:         clients,
 		Recommendations: recs,
 		Timeline:        timeline(1_999_000, 23*time.Hour, 9_020),
 		Analysis: AnalysisInfo{Analyzer: "us.anthropic.claude-haiku-4-5", Notes: notes, Truncated: true,

@@ -28,8 +28,11 @@ type Report struct {
 	Summary       Summary   `json:"summary"`
 	// Findings has one item per suspicious actor, worst first. Every actor the
 	// rules flagged is here whatever the model said.
-	Findings        []Finding                 `json:"findings"`
-	Campaigns       []evidence.Campaign       `json:"campaigns"`
+	Findings  []Finding           `json:"findings"`
+	Campaigns []evidence.Campaign `json:"campaigns"`
+	// Groups are the clients counted, not detailed: by behaviour, the
+	// suspicious ones first, then the weak (evidence.Group).
+	Groups          []evidence.Group          `json:"groups"`
 	Blocklist       []BlockEntry              `json:"blocklist"`
 	Recommendations []analysis.Recommendation `json:"recommendations"`
 	Observations    []analysis.Observation    `json:"observations,omitempty"`
@@ -76,10 +79,15 @@ type Rejection struct {
 type Summary struct {
 	Severity   evidence.Severity `json:"severity"` // worst finding; info when nothing was found
 	Suspicious int               `json:"suspicious_actors"`
-	Requests   int64             `json:"suspicious_requests"`
-	Categories []CategoryCount   `json:"categories"`
-	Headline   string            `json:"headline"` // one sentence
-	DoNow      []string          `json:"do_now"`   // the two or three most urgent actions
+	// Grouped counts the actors of suspicious groups (not findings).
+	Grouped  int64 `json:"grouped_actors"`
+	Requests int64 `json:"suspicious_requests"`
+	// Clients accounts for every client of input.actors: suspicious
+	// (findings and suspicious groups), weak, lured and clean.
+	Clients    evidence.Counts `json:"clients"`
+	Categories []CategoryCount `json:"categories"`
+	Headline   string          `json:"headline"` // one sentence
+	DoNow      []string        `json:"do_now"`   // the two or three most urgent actions
 }
 
 // CategoryCount is how many actors were flagged in a category.

@@ -24,6 +24,8 @@ type bounds struct {
 	samples      int // sample requests per detailed actor
 	campaigns    int
 	campaignIPs  int // addresses listed per campaign
+	groups       int // suspicious groups shown
+	groupIPs     int // addresses listed per group
 	blocks       int // blocklist lines
 	blockReasons int // blocklist lines that the Markdown also explains one by one
 	recs         int
@@ -36,7 +38,7 @@ type bounds struct {
 
 // reportBounds keep a report readable whatever the size of the attack.
 var reportBounds = bounds{
-	detail: 20, list: 200, hits: 8, samples: 3, campaigns: 20, campaignIPs: 20, blocks: 500, blockReasons: 50,
+	detail: 20, list: 200, hits: 8, samples: 3, campaigns: 20, campaignIPs: 20, groups: 20, groupIPs: 5, blocks: 500, blockReasons: 50,
 	recs: 30, recActors: 8, rejects: 5, notes: 20, rationale: 800, errors: 400,
 }
 
@@ -79,6 +81,10 @@ type view struct {
 	Rest     []actorLine
 	RestMore int
 	Findings int // all findings, shown or not
+
+	Groups     []groupView // suspicious groups
+	GroupsMore int
+	Grouped    int64 // actors in suspicious groups
 
 	Campaigns         []campaignView
 	CampaignsMore     int
@@ -154,6 +160,20 @@ type campaignView struct {
 	ActorsMore int
 }
 
+type groupView struct {
+	ID          string
+	Severity    string
+	Actors      int64
+	Requests    int64
+	Categories  []string
+	Key         string
+	Reason      string
+	First, Last string
+	Members     string // the first addresses, space-separated
+	MembersMore int
+	Samples     []sampleView
+}
+
 type blockView struct {
 	CIDR   string
 	Reason string
@@ -170,6 +190,7 @@ type recView struct {
 }
 
 type inputView struct {
+	Clients                                              evidence.Counts
 	Lines, Parsed, Skipped, Rejected, Duplicates, Actors int64
 	Window                                               string
 	Reasons                                              []reasonCount
@@ -223,11 +244,13 @@ func newView(r *Report, b bounds) *view {
 		Findings:         len(r.Findings),
 		BlockMin:         BlockMinSeverity.String(),
 		Input:            newInputView(&r.Input, b),
+		Grouped:          s.Grouped,
 		Analysis:         newAnalysisView(&r.Analysis, b),
 	}
 	if r.Source.Name == "" {
 		v.Source = "(unnamed input)"
 	}
+	v.Input.Clients = s.Clients
 	top, _ := part(r.Findings, b.detail)
 	for i := range top {
 		v.Top = append(v.Top, newFindingView(i+1, &top[i], b))
@@ -240,6 +263,7 @@ func newView(r *Report, b bounds) *view {
 	}
 	v.Timeline = newTimelineView(r, v.Top)
 	v.CategoryChart = newCategoryChart(s.Categories)
+	v.addGroups(r, b)
 	v.addCampaigns(r, b)
 	v.addBlocklist(r.Blocklist, b)
 	recs, more := part(r.Recommendations, b.recs)
@@ -266,14 +290,7 @@ func newFindingView(n int, f *Finding, b bounds) findingView {
 		fv.Hits = append(fv.Hits, hitView{Rule: clean(h.Rule, nameLimit), Severity: h.Severity.String(), Count: h.Count, Reason: clean(h.Reason, titleLimit)})
 	}
 	for _, s := range samples(f, b.samples) {
-		sv := sampleView{Line: s.Line, Time: fmtTime(s.Time), Method: "-", Target: clean(s.Target, fieldLimit), Status: "-", UA: clean(s.UA, fieldLimit)}
-		if s.Method != "" {
-			sv.Method = clean(s.Method, 16)
-		}
-		if s.Status != 0 {
-			sv.Status = strconv.Itoa(s.Status)
-		}
-		fv.Samples = append(fv.Samples, sv)
+		fv.Samples = append(fv.Samples, newSampleView(s))
 	}
 	refs := make([]string, len(f.Campaigns))
 	for i, c := range f.Campaigns {
@@ -283,18 +300,58 @@ func newFindingView(n int, f *Finding, b bounds) findingView {
 	return fv
 }
 
+func newSampleView(s evidence.Sample) sampleView {
+	sv := sampleView{Line: s.Line, Time: fmtTime(s.Time), Method: "-", Target: clean(s.Target, fieldLimit), Status: "-", UA: clean(s.UA, fieldLimit)}
+	if s.Method != "" {
+		sv.Method = clean(s.Method, 16)
+	}
+	if s.Status != 0 {
+		sv.Status = strconv.Itoa(s.Status)
+	}
+	return sv
+}
+
+// addGroups shows the suspicious groups.
+func (v *view) addGroups(r *Report, b bounds) {
+	var shown []evidence.Group
+	for _, g := range r.Groups {
+		if !g.Suspicious() {
+			continue // counted in Summary.Clients
+		}
+		if len(shown) < b.groups {
+			shown = append(shown, g)
+		} else {
+			v.GroupsMore++
+		}
+	}
+	for _, g := range shown {
+		members, _ := part(g.Members, b.groupIPs)
+		gv := groupView{ID: clean(g.ID, nameLimit), Severity: g.Severity.String(), Actors: g.Actors, Requests: g.Requests,
+			Categories: categoryNames(g.Categories), Key: clean(g.Key, longLimit), Reason: clean(g.Reason, longLimit),
+			First: fmtTime(g.FirstSeen), Last: fmtTime(g.LastSeen),
+			Members: clean(strings.Join(members, " "), detailLimit), MembersMore: int(g.Clients) - len(members)}
+		if b.samples > 0 {
+			for _, s := range g.Samples[:min(len(g.Samples), b.samples)] {
+				gv.Samples = append(gv.Samples, newSampleView(s))
+			}
+		}
+		v.Groups = append(v.Groups, gv)
+	}
+}
+
 func (v *view) addCampaigns(r *Report, b bounds) {
 	v.CampaignsTotal = int64(len(r.Campaigns))
 	for _, c := range r.Campaigns {
-		v.CampaignAddresses += int64(len(c.Actors))
+		v.CampaignAddresses += c.Size()
 	}
 	shown, more := part(r.Campaigns, b.campaigns)
 	v.CampaignsMore = more
 	for i, c := range shown {
-		actors, more := part(c.Actors, b.campaignIPs)
+		actors, _ := part(c.Actors, b.campaignIPs)
 		v.Campaigns = append(v.Campaigns, campaignView{N: i + 1, Kind: clean(c.Kind, nameLimit), Severity: c.Severity.String(),
-			Addresses: int64(len(c.Actors)), Requests: c.Requests, Categories: categoryNames(c.Categories), Key: clean(c.Key, fieldLimit),
-			Reason: clean(c.Reason, longLimit), Actors: clean(strings.Join(actors, " "), detailLimit), ActorsMore: more})
+			Addresses: c.Size(), Requests: c.Requests, Categories: categoryNames(c.Categories), Key: clean(c.Key, fieldLimit),
+			Reason: clean(c.Reason, longLimit), Actors: clean(strings.Join(actors, " "), detailLimit),
+			ActorsMore: int(c.Size()) - len(actors)})
 	}
 	for _, o := range r.Observations {
 		v.Observations = append(v.Observations, clean(o.Summary, proseLimit))

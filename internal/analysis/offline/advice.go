@@ -396,7 +396,7 @@ func blockCampaignUserAgents(v *view) []analysis.Recommendation {
 	for _, c := range v.userAgentCampaigns() {
 		cats := slices.Clone(c.Categories)
 		evidence.SortCategories(cats)
-		addresses := plural(int64(len(c.Actors)), "address", "addresses")
+		addresses := plural(c.Size(), "address", "addresses")
 		out = append(out, analysis.Recommendation{
 			Title:      "Add a custom rule that blocks the user agent shared by " + addresses,
 			Detail:     fmt.Sprintf("%s and block. %s used it for %s. Check first that no client you want sends the same string.", uaMatch(c.Key), addresses, plural(c.Requests, "request", "requests")),
