@@ -108,6 +108,8 @@ type ClassifyResult struct {
 	// ModelUnavailable is set when the model could not be used and the verdicts
 	// come from the rules alone.
 	ModelUnavailable bool `json:"model_unavailable,omitempty"`
+	// Why says why, when the model was unavailable.
+	Why *Unavailability `json:"why,omitempty"`
 	// OverBudget counts actors left to the rules because the token budget ran out.
 	OverBudget int `json:"over_budget,omitempty"`
 	// Skipped lists the actors the analyzer passed over (the token budget, a
@@ -128,6 +130,7 @@ type RecommendResult struct {
 	Notes            []string         `json:"notes,omitempty"`
 	Usage            Usage            `json:"usage"`
 	ModelUnavailable bool             `json:"model_unavailable,omitempty"`
+	Why              *Unavailability  `json:"why,omitempty"` // why, when the model was unavailable
 }
 
 // Analyzer is long-lived configuration (a model and its options, or the

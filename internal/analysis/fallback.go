@@ -49,6 +49,7 @@ func (s fallbackSession) Classify(ctx context.Context, actors []evidence.Actor, 
 		// Anything else (access denied, model not enabled, an outage): the
 		// report still goes out, from the rules, and says why.
 		floor.ModelUnavailable = true
+		floor.Why = Why(err)
 		floor.Usage.Add(res.Usage)
 		floor.Notes = append(floor.Notes, "model unavailable: "+err.Error())
 		return floor, nil
@@ -105,9 +106,9 @@ func (s fallbackSession) Recommend(ctx context.Context, in RecommendInput) (Reco
 	if err == nil && len(res.Recommendations) > 0 {
 		return res, nil
 	}
-	why := "it gave none"
+	why, cause := "it gave none", &Unavailability{Cause: CauseFailed, Reason: "the model gave no recommendation"}
 	if err != nil {
-		why = err.Error()
+		why, cause = err.Error(), Why(err)
 	}
 	fb, ferr := s.floor.Recommend(ctx, in)
 	if ferr != nil {
@@ -118,6 +119,7 @@ func (s fallbackSession) Recommend(ctx context.Context, in RecommendInput) (Reco
 		Notes:            slices.Concat(res.Notes, []string{"recommendations come from the rules: " + why}, fb.Notes),
 		Usage:            res.Usage,
 		ModelUnavailable: true,
+		Why:              cause,
 	}
 	out.Usage.Add(fb.Usage)
 	return out, nil

@@ -239,3 +239,42 @@ func TestWithFallbackCanceled(t *testing.T) {
 		t.Errorf("no actors: %+v %v, want an empty list", res, err)
 	}
 }
+
+// caused is an error that knows its cause, as the model analyzers' do.
+type caused struct{ cause analysis.Cause }
+
+func (c caused) Error() string         { return "refused: " + string(c.cause) }
+func (c caused) Cause() analysis.Cause { return c.cause }
+
+// When the model fails, the answer from the rules says why, with the cause
+// the model's error knows (or CauseFailed).
+func TestWithFallbackWhy(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want analysis.Cause
+	}{
+		{fmt.Errorf("classify: %w", caused{analysis.CauseMarketplace}), analysis.CauseMarketplace},
+		{errors.New("connection reset"), analysis.CauseFailed},
+	} {
+		s := analysis.WithFallback(scripted{err: tt.err, recErr: tt.err}, offline.Analyzer{}).Begin(analysis.RunInfo{})
+		res, err := s.Classify(context.Background(), flagged(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.ModelUnavailable || res.Why == nil || res.Why.Cause != tt.want || res.Why.Reason != tt.err.Error() {
+			t.Errorf("%v: classify why %+v, want %s", tt.err, res.Why, tt.want)
+		}
+		rec, err := s.Recommend(context.Background(), analysis.RecommendInput{Actors: flagged(), Verdicts: res.Verdicts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rec.ModelUnavailable || rec.Why == nil || rec.Why.Cause != tt.want {
+			t.Errorf("%v: recommend why %+v, want %s", tt.err, rec.Why, tt.want)
+		}
+	}
+	// A model that answers leaves Why empty.
+	s := analysis.WithFallback(scripted{}, offline.Analyzer{}).Begin(analysis.RunInfo{})
+	if res, err := s.Classify(context.Background(), flagged(), nil); err != nil || res.Why != nil {
+		t.Errorf("answered: why %+v, err %v", res.Why, err)
+	}
+}

@@ -187,7 +187,10 @@ func (s *session) callContext(ctx context.Context) (_ context.Context, _ context
 
 // errNoTime is a call not made, or cut short, because the session's
 // deadline was near.
-var errNoTime = errors.New("no time was left for the model before the deadline")
+var errNoTime = &callError{cause: analysis.CauseDeadline, msg: "no time was left for the model before the function's deadline"}
+
+// errBudget is a call not made because it did not fit the token budget.
+var errBudget = &callError{cause: analysis.CauseBudget, msg: "the token budget was spent"}
 
 // maxNamedActors bounds the actors a note names.
 const maxNamedActors = 10
@@ -228,10 +231,9 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 	var notes []string
 	var unsent []evidence.Actor
 	answered := 0
-	failReason := ""
-	timeUp := false
+	var why *analysis.Unavailability // why the actors left were passed over
 	for start := 0; start < len(actors); {
-		if failReason != "" {
+		if why != nil {
 			// One failure after the SDK's retries is enough: the rest would
 			// most likely fail too, and the Lambda's time is limited.
 			unsent = append(unsent, actors[start:]...)
@@ -239,9 +241,8 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 		}
 		callCtx, cancel, ok := s.callContext(ctx)
 		if !ok {
-			timeUp = true
-			unsent = append(unsent, actors[start:]...)
-			break
+			why = errNoTime.why()
+			continue
 		}
 		// The batch: as many actors as fit the per-call caps (at least one).
 		// Lines are rendered batch by batch so that memory follows the batch,
@@ -276,8 +277,8 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 			cancel()
 			notes = append(notes, fmt.Sprintf("%d actors over the token budget were summarised by the rules", len(actors)-start))
 			res.OverBudget += len(actors) - start
-			unsent = append(unsent, actors[start:]...)
-			break
+			why = errBudget.why()
+			continue
 		}
 		ans, usage, err := converseTool(callCtx, a, fillPrompt(classifySystem, blockTag(nonce), answer.ClassifyTool), prompt,
 			answer.ClassifyTool, "Record a verdict for every actor in the evidence.", answer.ClassifySchema(), maxOut, answer.ParseClassify)
@@ -289,20 +290,16 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 			if ctx.Err() != nil {
 				return analysis.ClassifyResult{}, fmt.Errorf("classifying with %s: %w", a.opt.ModelID, ctx.Err())
 			}
+			ce := a.callError(err)
 			if cut {
 				// The deadline, not the model: this batch and the rest go to
 				// the rules while there is time to store their verdicts.
-				a.opt.Logger.Warn("model classify cut at the deadline; the rules judge the rest", "model", a.opt.ModelID, "actors", len(actors)-start)
-				timeUp = true
-				unsent = append(unsent, actors[start:]...)
-				break
-			}
-			ce := a.callError(err)
-			if ce.kind != kindOther {
+				ce = errNoTime
+			} else if ce.kind != kindOther {
 				return analysis.ClassifyResult{}, ce
 			}
-			a.opt.Logger.Warn("model classify failed; passing the rest over", "model", a.opt.ModelID, "actors", len(batch), "err", err)
-			failReason = ce.msg
+			a.opt.Logger.Warn("model classify failed; passing the rest over", "model", a.opt.ModelID, "actors", len(actors)-start, "err", err)
+			why = ce.why()
 			continue // start stays: this batch is passed over above
 		}
 		answered++
@@ -315,14 +312,17 @@ func (s *session) Classify(ctx context.Context, actors []evidence.Actor, campaig
 	for _, ac := range unsent {
 		res.Skipped = append(res.Skipped, ac.Actor)
 	}
-	if failReason != "" {
-		notes = append(notes, fmt.Sprintf("the model was not used for %d actors (%s); their verdicts come from the rules", len(unsent), failReason))
-	}
-	if timeUp {
+	switch {
+	case why == nil, why.Cause == analysis.CauseBudget: // noted above
+	case why.Cause == analysis.CauseDeadline:
 		notes = append(notes, fmt.Sprintf("the model ran out of time (the function's deadline) before it saw %d actors; their verdicts come from the rules: %s",
 			len(unsent), actorNames(unsent)))
+	default:
+		notes = append(notes, fmt.Sprintf("the model was not used for %d actors (%s); their verdicts come from the rules", len(unsent), why.Reason))
 	}
-	res.ModelUnavailable = answered == 0
+	if res.ModelUnavailable = answered == 0; res.ModelUnavailable {
+		res.Why = why
+	}
 	res.Usage.CostUSD = a.cost(res.Usage, &notes)
 	res.Notes = notes
 	return res, nil
@@ -384,7 +384,7 @@ func (s *session) Recommend(ctx context.Context, in analysis.RecommendInput) (an
 		return res, errNoTime
 	}
 	if !s.reserve(reserved) {
-		return res, errors.New("the token budget was spent")
+		return res, errBudget
 	}
 	ans, usage, err := converseTool(callCtx, a, system, prompt, answer.RecommendTool,
 		"Record prioritised recommendations for the findings.", answer.RecommendSchema(), maxOut, answer.ParseRecommend)

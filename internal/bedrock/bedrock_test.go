@@ -365,30 +365,84 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// The messages say what happened, not what to do: that is the front end's.
+// Bedrock's refusals, as its wire responses word them, are told apart: the
+// message says what happened, the cause lets the front end say what to do.
 func TestUnavailableMessages(t *testing.T) {
+	const role = "arn:aws:sts::123456789012:assumed-role/logsift-AnalyzeRole/logsift-analyze"
 	tests := []struct {
-		errType, msg string
-		want         string
+		name  string
+		reply bedrocktest.Reply
+		cause analysis.Cause
+		want  string // the start of the message
 	}{
-		{"AccessDeniedException", "not authorized", "access to " + DefaultModelID + " was denied in eu-west-1 (not authorized)"},
-		{"ResourceNotFoundException", "no such model", "model " + DefaultModelID + " was not found in eu-west-1 (no such model)"},
-		{"ValidationException", "The provided model identifier is invalid.", "Bedrock rejected model id " + DefaultModelID + " in eu-west-1 (The provided model identifier is invalid.)"},
-		{"ExpiredTokenException", "The security token included in the request is expired", "AWS rejected the credentials (The security token included in the request is expired)"},
+		{"no model access", bedrocktest.NoModelAccess(), analysis.CauseModelAccess,
+			"access to " + DefaultModelID + " was denied in eu-west-1 (You don't have access"},
+		{"no Marketplace subscription", bedrocktest.NoMarketplaceSubscription(), analysis.CauseMarketplace,
+			"this account has no AWS Marketplace subscription to " + DefaultModelID + " yet, and the caller may not start one (Model access is denied"},
+		{"Marketplace actions denied by IAM", bedrocktest.Error("AccessDeniedException",
+			"Model access is denied due to User: "+role+" is not authorized to perform: aws-marketplace:ViewSubscriptions on resource: * because no identity-based policy allows the aws-marketplace:ViewSubscriptions action. Your AWS Marketplace subscription for this model cannot be completed at this time."),
+			analysis.CauseMarketplace, "this account has no AWS Marketplace subscription"},
+		{"use-case form", bedrocktest.UseCaseFormMissing(), analysis.CauseUseCaseForm,
+			"Anthropic's use-case form has not been submitted for this account (Model use case details"},
+		{"IAM", bedrocktest.NotAuthorized(role, "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/"+DefaultModelID), analysis.CausePermission,
+			"the caller's IAM policy does not allow invoking " + DefaultModelID + " in eu-west-1 (User: "},
+		{"profile of another geography", bedrocktest.InvalidModelID(), analysis.CauseModelID,
+			"Bedrock rejected model id " + DefaultModelID + " in eu-west-1 (The provided model identifier is invalid.)"},
+		{"bare foundation model id", bedrocktest.Error("ValidationException", "Invocation of model ID anthropic.claude-haiku-4-5-20251001-v1:0 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model."),
+			analysis.CauseModelID, "Bedrock rejected model id"},
+		{"unknown model", bedrocktest.Error("ResourceNotFoundException", "Model not found"), analysis.CauseModelID,
+			"model " + DefaultModelID + " was not found in eu-west-1 (Model not found)"},
+		{"expired credentials", bedrocktest.Error("ExpiredTokenException", "The security token included in the request is expired"), analysis.CauseCredentials,
+			"AWS rejected the credentials (The security token included in the request is expired)"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.errType, func(t *testing.T) {
-			srv := bedrocktest.NewServer(bedrocktest.AlwaysError(tt.errType, tt.msg))
+		t.Run(tt.name, func(t *testing.T) {
+			srv := bedrocktest.NewServer(func(bedrocktest.Request) bedrocktest.Reply { return tt.reply })
 			defer srv.Close()
 			a := newAnalyzer(t, srv, 2, Options{Region: "eu-west-1"})
 			_, err := a.model.Begin(analysis.RunInfo{}).Classify(context.Background(), testActors(1), nil)
 			if !errors.Is(err, analysis.ErrUnavailable) || errors.Is(err, analysis.ErrThrottled) {
 				t.Fatalf("error %v", err)
 			}
-			if err.Error() != tt.want {
-				t.Errorf("message %q, want %q", err, tt.want)
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("message %q, want it to start %q", err, tt.want)
+			}
+			// Through the fallback, as the stages use it: the rules answer and say why.
+			res, err := a.Classify(context.Background(), testActors(1), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.ModelUnavailable || res.Why == nil || res.Why.Cause != tt.cause || !strings.HasPrefix(res.Why.Reason, tt.want) {
+				t.Errorf("unavailable %v, why %+v; want cause %s", res.ModelUnavailable, res.Why, tt.cause)
 			}
 		})
+	}
+}
+
+// An outage, the deadline and the budget are causes too.
+func TestUnavailableWhy(t *testing.T) {
+	srv := bedrocktest.NewServer(bedrocktest.AlwaysError("InternalServerException", "boom"))
+	defer srv.Close()
+	res, err := newAnalyzer(t, srv, 1, Options{}).Classify(context.Background(), testActors(2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Why == nil || res.Why.Cause != analysis.CauseFailed || !strings.Contains(res.Why.Reason, "InternalServerException: boom") {
+		t.Errorf("outage: why %+v", res.Why)
+	}
+	res, err = deadlineRun(t, srv, Options{}, time.Now()).Classify(context.Background(), testActors(2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Why == nil || res.Why.Cause != analysis.CauseDeadline {
+		t.Errorf("deadline: why %+v", res.Why)
+	}
+	res, err = newAnalyzer(t, srv, 1, Options{RunTokenBudget: 10}).Classify(context.Background(), testActors(2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Why == nil || res.Why.Cause != analysis.CauseBudget {
+		t.Errorf("budget: why %+v", res.Why)
 	}
 }
 

@@ -118,75 +118,93 @@ const (
 
 // callError is a model call that failed for good. Its message says what
 // happened, in terms a person can act on, but not what to do: that depends on
-// where logsift runs, and the front ends say it. errors.Is matches
-// analysis.ErrThrottled or analysis.ErrUnavailable by kind.
+// where logsift runs, and the front ends say it from the cause. errors.Is
+// matches analysis.ErrThrottled or analysis.ErrUnavailable by kind.
 type callError struct {
-	kind errKind
-	msg  string
-	err  error
+	kind  errKind
+	cause analysis.Cause
+	msg   string
+	err   error
 }
 
-func (e *callError) Error() string { return e.msg }
-func (e *callError) Unwrap() error { return e.err }
+func (e *callError) Error() string         { return e.msg }
+func (e *callError) Unwrap() error         { return e.err }
+func (e *callError) Cause() analysis.Cause { return e.cause }
 
 func (e *callError) Is(target error) bool {
 	return (e.kind == kindThrottled && target == analysis.ErrThrottled) ||
 		(e.kind == kindUnavailable && target == analysis.ErrUnavailable)
 }
 
-// callError sorts a Converse error and says what happened.
-func (a *Analyzer) callError(err error) *callError {
-	kind, msg := a.describe(err)
-	return &callError{kind: kind, msg: msg, err: err}
+// why is the error as an analysis.Unavailability.
+func (e *callError) why() *analysis.Unavailability {
+	return &analysis.Unavailability{Cause: e.cause, Reason: e.msg}
 }
 
-func (a *Analyzer) describe(err error) (errKind, string) {
+// callError sorts a Converse error and says what happened.
+func (a *Analyzer) callError(err error) *callError {
+	kind, cause, msg := a.describe(err)
+	return &callError{kind: kind, cause: cause, msg: msg, err: err}
+}
+
+// describe tells Bedrock's refusals apart by exception type and message, as
+// Bedrock Runtime words them (bedrocktest answers with the same words).
+func (a *Analyzer) describe(err error) (errKind, analysis.Cause, string) {
 	region := a.opt.Region
 	if region == "" {
 		region = "the configured region"
 	}
 	model := a.opt.ModelID
 	if isThrottled(err) {
-		return kindThrottled, fmt.Sprintf("Bedrock kept throttling %s after the retries", model)
+		return kindThrottled, analysis.CauseThrottled, fmt.Sprintf("Bedrock kept throttling %s after the retries", model)
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		msg := analysis.Sanitize(ae.ErrorMessage(), 200)
+		l := strings.ToLower(msg)
 		switch ae.ErrorCode() {
 		case "AccessDeniedException":
-			return kindUnavailable, fmt.Sprintf("access to %s was denied in %s (%s)", model, region, msg)
+			switch {
+			case strings.Contains(l, "marketplace"):
+				return kindUnavailable, analysis.CauseMarketplace, fmt.Sprintf("this account has no AWS Marketplace subscription to %s yet, and the caller may not start one (%s)", model, msg)
+			case strings.Contains(l, "not authorized to perform"):
+				return kindUnavailable, analysis.CausePermission, fmt.Sprintf("the caller's IAM policy does not allow invoking %s in %s (%s)", model, region, msg)
+			}
+			return kindUnavailable, analysis.CauseModelAccess, fmt.Sprintf("access to %s was denied in %s (%s)", model, region, msg)
 		case "ResourceNotFoundException":
-			return kindUnavailable, fmt.Sprintf("model %s was not found in %s (%s)", model, region, msg)
+			if strings.Contains(l, "use case") {
+				return kindUnavailable, analysis.CauseUseCaseForm, fmt.Sprintf("Anthropic's use-case form has not been submitted for this account (%s)", msg)
+			}
+			return kindUnavailable, analysis.CauseModelID, fmt.Sprintf("model %s was not found in %s (%s)", model, region, msg)
 		case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature", "MissingAuthenticationToken":
-			return kindUnavailable, fmt.Sprintf("AWS rejected the credentials (%s)", msg)
+			return kindUnavailable, analysis.CauseCredentials, fmt.Sprintf("AWS rejected the credentials (%s)", msg)
 		case "ValidationException":
-			l := strings.ToLower(msg)
 			if strings.Contains(l, "model") && (strings.Contains(l, "identifier") || strings.Contains(l, "model id") ||
 				strings.Contains(l, "inference profile") || strings.Contains(l, "on-demand throughput") ||
 				strings.Contains(l, "not supported") || strings.Contains(l, "access")) {
-				return kindUnavailable, fmt.Sprintf("Bedrock rejected model id %s in %s (%s)", model, region, msg)
+				return kindUnavailable, analysis.CauseModelID, fmt.Sprintf("Bedrock rejected model id %s in %s (%s)", model, region, msg)
 			}
 		}
 	}
 	if s := err.Error(); strings.Contains(s, "get credentials") || strings.Contains(s, "failed to retrieve credentials") {
-		return kindUnavailable, "no AWS credentials were found"
+		return kindUnavailable, analysis.CauseCredentials, "no AWS credentials were found"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return kindOther, fmt.Sprintf("the model call timed out after %s", a.opt.CallTimeout)
+		return kindOther, analysis.CauseFailed, fmt.Sprintf("the model call timed out after %s", a.opt.CallTimeout)
 	}
 	if errors.Is(err, errInvalidAnswer) {
-		return kindOther, analysis.Sanitize(err.Error(), 300)
+		return kindOther, analysis.CauseFailed, analysis.Sanitize(err.Error(), 300)
 	}
 	if ae != nil {
-		return kindOther, fmt.Sprintf("the model call failed after retries: %s: %s", ae.ErrorCode(), analysis.Sanitize(ae.ErrorMessage(), 200))
+		return kindOther, analysis.CauseFailed, fmt.Sprintf("the model call failed after retries: %s: %s", ae.ErrorCode(), analysis.Sanitize(ae.ErrorMessage(), 200))
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		return kindOther, "could not resolve the Bedrock endpoint " + analysis.Sanitize(dnsErr.Name, 100)
+		return kindOther, analysis.CauseFailed, "could not resolve the Bedrock endpoint " + analysis.Sanitize(dnsErr.Name, 100)
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) {
-		return kindOther, "could not reach the Bedrock endpoint: " + analysis.Sanitize(opErr.Err.Error(), 100)
+		return kindOther, analysis.CauseFailed, "could not reach the Bedrock endpoint: " + analysis.Sanitize(opErr.Err.Error(), 100)
 	}
-	return kindOther, "the model call failed: " + analysis.Sanitize(err.Error(), 300)
+	return kindOther, analysis.CauseFailed, "the model call failed: " + analysis.Sanitize(err.Error(), 300)
 }

@@ -317,6 +317,38 @@ func Throttle() Reply {
 	return Error("ThrottlingException", "Too many requests, please wait before trying again.")
 }
 
+// Bedrock Runtime's refusals of a model that cannot be used, with the
+// exception types and messages Bedrock answers them with.
+
+// NoModelAccess is the refusal when the account has no access to the model.
+func NoModelAccess() Reply {
+	return Error("AccessDeniedException", "You don't have access to the model with the specified model ID.")
+}
+
+// NoMarketplaceSubscription is the refusal of a model whose AWS Marketplace
+// subscription the caller may not start (its first use in the account).
+func NoMarketplaceSubscription() Reply {
+	return Error("AccessDeniedException", "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 15 minutes.")
+}
+
+// UseCaseFormMissing is the refusal of an Anthropic model before the
+// account submitted Anthropic's use-case form.
+func UseCaseFormMissing() Reply {
+	return Error("ResourceNotFoundException", "Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.")
+}
+
+// InvalidModelID is the refusal of a model id unknown in the region, such as
+// a us. inference profile called from a European region.
+func InvalidModelID() Reply {
+	return Error("ValidationException", "The provided model identifier is invalid.")
+}
+
+// NotAuthorized is IAM's refusal of a caller whose policy does not allow
+// bedrock:InvokeModel on resource.
+func NotAuthorized(principal, resource string) Reply {
+	return Error("AccessDeniedException", fmt.Sprintf("User: %s is not authorized to perform: bedrock:InvokeModel on resource: %s because no identity-based policy allows the bedrock:InvokeModel action", principal, resource))
+}
+
 // Repeat returns n copies of r, for Push.
 func Repeat(r Reply, n int) []Reply {
 	out := make([]Reply, n)

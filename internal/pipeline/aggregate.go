@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -46,6 +47,7 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 		} else if c.ModelUnavailable {
 			// The state machine gave up on a throttled model for this chunk.
 			cr.Verdicts = &analysis.ClassifyResult{ModelUnavailable: true,
+				Why:   &analysis.Unavailability{Cause: analysis.CauseThrottled, Reason: "Bedrock stayed throttled through the state machine's retries"},
 				Notes: []string{fmt.Sprintf("chunk %d: the model stayed throttled; verdicts come from the rules", c.Chunk)}}
 		}
 		chunks = append(chunks, cr)
@@ -109,6 +111,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 			info.Usage.Add(v.Usage)
 			info.Truncated = info.Truncated || v.OverBudget > 0
 			info.ModelUnavailable = info.ModelUnavailable || v.ModelUnavailable
+			info.Why = cmp.Or(info.Why, v.Why)
 		}
 	}
 	// The run's detail limits, as one engine over the whole log applies them.
@@ -169,6 +172,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		info.Usage.Add(recs.Usage)
 		info.Notes = append(info.Notes, recs.Notes...)
 		info.ModelUnavailable = info.ModelUnavailable || recs.ModelUnavailable
+		info.Why = cmp.Or(info.Why, recs.Why)
 	}
 
 	return report.Build(report.BuildInput{

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/logsift/logsift/internal/analysis"
 )
 
 // Email: the Notify stage sends a plain-text message through SNS. The subject
@@ -55,6 +57,7 @@ func subjectWithFile(head, join, source string) string {
 type emailView struct {
 	*view
 	ReportURL string // the full report (console or presigned link)
+	ModelWhy  string // why the model was unavailable and what to do, one line
 }
 
 // EmailText writes the plain-text email for a report: the summary, the top
@@ -65,7 +68,8 @@ func EmailText(w io.Writer, r *Report, reportURL string) error {
 		return fmt.Errorf("email: no report")
 	}
 	var b bytes.Buffer
-	if err := emailTmpl.Execute(&b, emailView{view: newView(r, emailBounds), ReportURL: clean(reportURL, detailLimit)}); err != nil {
+	ev := emailView{view: newView(r, emailBounds), ReportURL: clean(reportURL, detailLimit), ModelWhy: modelWhy(r.Analysis)}
+	if err := emailTmpl.Execute(&b, ev); err != nil {
 		return fmt.Errorf("email: %w", err)
 	}
 	out := b.Bytes()
@@ -74,6 +78,33 @@ func EmailText(w io.Writer, r *Report, reportURL string) error {
 	}
 	_, err := w.Write(out)
 	return err
+}
+
+// modelAdvice is what to do on AWS about each reason the model could not be
+// used (the CLI says its own).
+var modelAdvice = map[analysis.Cause]string{
+	analysis.CauseModelAccess: "Enable access to the model in the Bedrock console of the stack's region.",
+	analysis.CauseMarketplace: "Invoke the model once from the Bedrock console's playground as an administrator (or a user allowed aws-marketplace:Subscribe): that starts the account's subscription, and later runs use the model.",
+	analysis.CauseUseCaseForm: "Submit Anthropic's one-time use-case form in the Bedrock console (Model catalog, the model's page).",
+	analysis.CausePermission:  "The functions' roles do not allow the inference profile: deploy the stack again, so that the roles follow BedrockModelId.",
+	analysis.CauseModelID:     "The inference profile cannot be used from the stack's region: deploy with BedrockModelId empty (the profile for the region) or the model's eu., apac. or global. profile.",
+	analysis.CauseCredentials: "Check the functions' execution roles.",
+	analysis.CauseThrottled:   "Try again later, or ask for a higher Bedrock quota.",
+	analysis.CauseDeadline:    "The model answered too slowly for the function's timeout.",
+	analysis.CauseBudget:      "Raise the run's token budget.",
+}
+
+// modelWhy is the email's line on why the model was unavailable: what
+// happened and, on AWS, what to do.
+func modelWhy(a AnalysisInfo) string {
+	if !a.ModelUnavailable || a.Why == nil {
+		return ""
+	}
+	line := strings.TrimSuffix(clean(a.Why.Reason, detailLimit), ".") + "."
+	if advice := modelAdvice[a.Why.Cause]; advice != "" {
+		line += " " + advice
+	}
+	return line
 }
 
 // FailureText writes the email for a run that failed: which file, which

@@ -119,9 +119,11 @@ type BlockEntry struct {
 
 // AnalysisInfo says who analysed what and at what cost.
 type AnalysisInfo struct {
-	Analyzer         string         `json:"analyzer"` // "offline" or the Bedrock model id
-	ModelUnavailable bool           `json:"model_unavailable"`
-	Notes            []string       `json:"notes,omitempty"`
-	Usage            analysis.Usage `json:"usage"`
-	Truncated        bool           `json:"truncated,omitempty"` // some actors were over the token budget
+	Analyzer         string `json:"analyzer"` // "offline" or the Bedrock model id
+	ModelUnavailable bool   `json:"model_unavailable"`
+	// Why says why the model was unavailable (the first reason a run met).
+	Why       *analysis.Unavailability `json:"model_unavailable_why,omitempty"`
+	Notes     []string                 `json:"notes,omitempty"`
+	Usage     analysis.Usage           `json:"usage"`
+	Truncated bool                     `json:"truncated,omitempty"` // some actors were over the token budget
 }

@@ -496,6 +496,45 @@ func TestSubject(t *testing.T) {
 	}
 }
 
+// The email says in one line why the model was unavailable and, for every
+// cause, what to do on AWS; nothing when the model was used.
+func TestEmailModelWhy(t *testing.T) {
+	const reason = "this account has no AWS Marketplace subscription to us.anthropic.claude-haiku-4-5-20251001-v1:0 yet"
+	for cause, advice := range modelAdvice {
+		r := hostileReport()
+		r.Analysis.ModelUnavailable = true
+		r.Analysis.Why = &analysis.Unavailability{Cause: cause, Reason: reason + "\x1b[31m"}
+		var b bytes.Buffer
+		if err := EmailText(&b, r, ""); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.Join(strings.Fields(b.String()), " ") // unwrapped
+		if want := "Why: " + reason + "\\x1b[31m. " + advice; !strings.Contains(out, want) {
+			t.Errorf("%s: email lacks %q:\n%s", cause, want, b.String())
+		}
+	}
+	for _, a := range []AnalysisInfo{
+		{Analyzer: "m"},
+		{Analyzer: "m", Why: &analysis.Unavailability{Cause: analysis.CauseFailed, Reason: "recovered"}}, // not unavailable
+	} {
+		r := hostileReport()
+		r.Analysis = a
+		var b bytes.Buffer
+		if err := EmailText(&b, r, ""); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "Why:") {
+			t.Errorf("%+v: email has a Why line:\n%s", a, b.String())
+		}
+	}
+	for _, c := range []analysis.Cause{analysis.CauseModelAccess, analysis.CauseMarketplace, analysis.CauseUseCaseForm, analysis.CausePermission,
+		analysis.CauseModelID, analysis.CauseCredentials, analysis.CauseThrottled, analysis.CauseDeadline, analysis.CauseBudget} {
+		if modelAdvice[c] == "" {
+			t.Errorf("no advice for %s", c)
+		}
+	}
+}
+
 func TestFailureText(t *testing.T) {
 	var b bytes.Buffer
 	if err := FailureText(&b, "s3://bucket/uploads/a.csv", "parse", "not a log: "+hostileAll+strings.Repeat("x", 100000)); err != nil {
