@@ -411,6 +411,36 @@ func functionARN(id string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, accountID, id)
 }
 
+// stackEnv resolves the template as CloudFormation would for a stack in region with the
+// parameters' defaults, a notification address, and params.
+func stackEnv(tpl *cfnTemplate, region, bucket, topicARN string, params map[string]string) *cfnEnv {
+	refs := map[string]string{
+		"AWS::Region": region, "AWS::AccountId": accountID, "AWS::Partition": "aws",
+		"AWS::StackName": "logsift", "AWS::URLSuffix": "amazonaws.com",
+		"LogBucket": bucket, "ReportTopic": topicARN, "NotificationEmail": "security@example.com",
+	}
+	for k, v := range tpl.parameterDefaults() {
+		refs[k] = v
+	}
+	for k, v := range params {
+		refs[k] = v
+	}
+	for _, id := range functionIDs {
+		refs[id] = id
+	}
+	return templateEnv(tpl, refs, func(id, attr string) (string, error) {
+		switch {
+		case attr == "Arn" && stageDirs[id] != "":
+			return functionARN(id), nil
+		case id == "LogBucket" && attr == "Arn":
+			return "arn:aws:s3:::" + bucket, nil
+		case id == "TopicKey" && attr == "Arn":
+			return "arn:aws:kms:" + region + ":" + accountID + ":key/00000000-e2e0-0000-0000-000000000000", nil
+		}
+		return "", fmt.Errorf("!GetAtt %s.%s: not in the test stack", id, attr)
+	})
+}
+
 // deploy creates what template.yaml creates, from the template itself where moto can run it.
 func deploy(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
@@ -462,34 +492,7 @@ func deploy(t *testing.T, opts stackOptions) *stack {
 		st.confirmSubscription()
 	}
 
-	params := tpl.parameterDefaults()
-	params["NotificationEmail"] = "security@example.com"
-	for k, v := range opts.params {
-		params[k] = v
-	}
-	refs := map[string]string{
-		"AWS::Region": region, "AWS::AccountId": accountID, "AWS::Partition": "aws",
-		"AWS::StackName": "logsift", "AWS::URLSuffix": "amazonaws.com",
-		"LogBucket": st.bucket, "ReportTopic": st.topicARN,
-	}
-	for k, v := range params {
-		refs[k] = v
-	}
-	for _, id := range functionIDs {
-		refs[id] = id
-	}
-	env := &cfnEnv{refs: refs, getAtt: func(id, attr string) (string, error) {
-		switch {
-		case attr == "Arn" && stageDirs[id] != "":
-			return functionARN(id), nil
-		case id == "LogBucket" && attr == "Arn":
-			return "arn:aws:s3:::" + st.bucket, nil
-		case id == "TopicKey" && attr == "Arn":
-			return "arn:aws:kms:" + region + ":" + accountID + ":key/00000000-e2e0-0000-0000-000000000000", nil
-		}
-		return "", fmt.Errorf("!GetAtt %s.%s: not in the test stack", id, attr)
-	}}
-
+	env := stackEnv(tpl, region, st.bucket, st.topicARN, opts.params)
 	st.cfn = env
 	if opts.binaries == nil {
 		// The real functions: whatever they did, their roles must have allowed it.

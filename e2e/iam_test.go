@@ -206,8 +206,12 @@ func functionPolicies(t *testing.T, tpl *cfnTemplate, env *cfnEnv) map[string][]
 		}
 		for _, pol := range policies.Content {
 			stmts := lookup(pol, "Statement")
+			if typ := lookup(tpl.root, "Resources", pol.Value, "Type"); pol.Tag == "!Ref" && typ != nil && typ.Value == "AWS::IAM::ManagedPolicy" {
+				// A managed policy of the template, shared by several functions.
+				stmts = lookup(tpl.properties(pol.Value), "PolicyDocument", "Statement")
+			}
 			if stmts == nil {
-				t.Fatalf("%s: a policy that is not an inline Statement list (line %d); the check cannot read it", id, pol.Line)
+				t.Fatalf("%s: a policy that is neither an inline Statement list nor a managed policy of the template (line %d); the check cannot read it", id, pol.Line)
 			}
 			for _, s := range stmts.Content {
 				if e := lookup(s, "Effect"); e == nil || e.Value != "Allow" || lookup(s, "Condition") != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/bedrock/answer"
 	"github.com/logsift/logsift/internal/bedrocktest"
 	"github.com/logsift/logsift/internal/pipeline"
@@ -184,11 +185,10 @@ func TestPipelineReportsOnce(t *testing.T) {
 
 	rep := st.report(final.Aggregate.Report.JSON)
 	checkFindings(t, rep, fx)
-	tpl, err := loadTemplate(templatePath)
+	modelID, err := st.cfn.globalEnv(st.tpl, "LOGSIFT_MODEL_ID")
 	if err != nil {
 		t.Fatal(err)
 	}
-	modelID := tpl.parameterDefaults()["BedrockModelId"]
 	if rep.Analysis.ModelUnavailable || rep.Analysis.Analyzer != modelID {
 		t.Errorf("analysis: analyzer %q unavailable=%v; want %q available", rep.Analysis.Analyzer, rep.Analysis.ModelUnavailable, modelID)
 	}
@@ -335,6 +335,40 @@ func TestPipelineModelDown(t *testing.T) {
 	checkEmailNames(t, mails[0], fx)
 	if !strings.Contains(strings.ToLower(mails[0].Message), "unavailable") {
 		t.Errorf("email does not say the model was unavailable:\n%s", mails[0].Message)
+	}
+	if !strings.Contains(mails[0].Message, "Why: the model call failed after retries: InternalServerException") {
+		t.Errorf("email does not say why the model was unavailable:\n%s", mails[0].Message)
+	}
+}
+
+// TestPipelineModelNotSubscribed answers every model call as Bedrock does before anyone started the
+// model's AWS Marketplace subscription in the account (the Lambda roles may not start it): the
+// report goes out from the rules, and the email says in one line why and what to do.
+func TestPipelineModelNotSubscribed(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(func(bedrocktest.Request) bedrocktest.Reply { return bedrocktest.NoMarketplaceSubscription() })
+	st := pipelineStack(t, model)
+	fx := makeFixture()
+	final := st.finalState(*st.succeed(st.upload("uploads/access.log", fx.log)).Output)
+	rep := st.report(final.Aggregate.Report.JSON)
+	checkFindings(t, rep, fx)
+	if why := rep.Analysis.Why; !rep.Analysis.ModelUnavailable || why == nil || why.Cause != analysis.CauseMarketplace {
+		t.Errorf("report: unavailable %v, why %+v; want the Marketplace subscription", rep.Analysis.ModelUnavailable, why)
+	}
+	mails := st.emails(1, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1", len(mails))
+	}
+	var why string
+	for _, l := range strings.Split(mails[0].Message, "\n\n") {
+		if strings.HasPrefix(l, "Why: ") || strings.Contains(l, "\nWhy: ") {
+			why = strings.Join(strings.Fields(l[strings.Index(l, "Why: "):]), " ")
+		}
+	}
+	for _, want := range []string{"no AWS Marketplace subscription", "playground as an administrator"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("the email's Why line %q lacks %q:\n%s", why, want, mails[0].Message)
+		}
 	}
 }
 

@@ -93,10 +93,65 @@ func (t *cfnTemplate) parameterDefaults() map[string]string {
 	return out
 }
 
-// cfnEnv is what !Ref and !GetAtt resolve to in a test stack.
+// cfnEnv is what !Ref and !GetAtt resolve to in a test stack; conditions and mappings are the
+// template's (nil when it has none).
 type cfnEnv struct {
-	refs   map[string]string // parameter or logical ID -> value
-	getAtt func(logicalID, attr string) (string, error)
+	refs       map[string]string // parameter or logical ID -> value
+	getAtt     func(logicalID, attr string) (string, error)
+	conditions *yaml.Node
+	mappings   *yaml.Node
+}
+
+// templateEnv is a cfnEnv for tpl with its conditions and mappings.
+func templateEnv(tpl *cfnTemplate, refs map[string]string, getAtt func(logicalID, attr string) (string, error)) *cfnEnv {
+	return &cfnEnv{refs: refs, getAtt: getAtt, conditions: lookup(tpl.root, "Conditions"), mappings: lookup(tpl.root, "Mappings")}
+}
+
+// condition evaluates a condition of the template by name.
+func (e *cfnEnv) condition(name string) (bool, error) {
+	n := lookup(e.conditions, name)
+	if n == nil {
+		return false, fmt.Errorf("condition %s: not in the template", name)
+	}
+	return e.truth(n)
+}
+
+// truth evaluates a condition function (!Equals, !Not, !And, !Or, !Condition).
+func (e *cfnEnv) truth(n *yaml.Node) (bool, error) {
+	if n.Tag == "!Condition" {
+		return e.condition(n.Value)
+	}
+	if n.Kind != yaml.SequenceNode {
+		return false, fmt.Errorf("line %d: %s is not a condition function", n.Line, n.Tag)
+	}
+	switch n.Tag {
+	case "!Equals":
+		if len(n.Content) != 2 {
+			return false, fmt.Errorf("line %d: !Equals needs two values", n.Line)
+		}
+		a, err := e.resolveString(n.Content[0])
+		if err != nil {
+			return false, err
+		}
+		b, err := e.resolveString(n.Content[1])
+		return a == b, err
+	case "!Not":
+		if len(n.Content) != 1 {
+			return false, fmt.Errorf("line %d: !Not needs one condition", n.Line)
+		}
+		v, err := e.truth(n.Content[0])
+		return !v, err
+	case "!And", "!Or":
+		and := n.Tag == "!And"
+		for _, c := range n.Content {
+			v, err := e.truth(c)
+			if err != nil || v != and {
+				return v, err
+			}
+		}
+		return and, nil
+	}
+	return false, fmt.Errorf("line %d: %s is not a condition function", n.Line, n.Tag)
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]+)\}`)
@@ -154,6 +209,35 @@ func (e *cfnEnv) resolve(n *yaml.Node) (any, error) {
 			out = append(out, p)
 		}
 		return out, nil
+	case "!If":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 3 {
+			return nil, fmt.Errorf("line %d: !If needs [condition, then, else]", n.Line)
+		}
+		v, err := e.condition(n.Content[0].Value)
+		if err != nil {
+			return nil, err
+		}
+		if v {
+			return e.resolve(n.Content[1])
+		}
+		return e.resolve(n.Content[2])
+	case "!FindInMap":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 3 {
+			return nil, fmt.Errorf("line %d: !FindInMap needs [map, key, key]", n.Line)
+		}
+		var keys []string
+		for _, c := range n.Content {
+			k, err := e.resolveString(c)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, k)
+		}
+		v := lookup(e.mappings, keys...)
+		if v == nil {
+			return nil, fmt.Errorf("line %d: !FindInMap %q: no such entry", n.Line, keys)
+		}
+		return e.resolve(v)
 	case "!Select":
 		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
 			return nil, fmt.Errorf("line %d: !Select needs [index, list]", n.Line)
@@ -360,4 +444,83 @@ func requireInCI(t *testing.T, format string, args ...any) {
 		t.Fatalf(format, args...)
 	}
 	t.Skipf(format, args...)
+}
+
+// globalEnv resolves a variable every function gets from Globals.
+func (e *cfnEnv) globalEnv(tpl *cfnTemplate, name string) (string, error) {
+	return e.resolveString(lookup(tpl.root, "Globals", "Function", "Environment", "Variables", name))
+}
+
+// TestModelProfileFollowsRegion resolves the template for stacks in several regions: by default
+// the functions call Claude Haiku 4.5's inference profile for the stack's region (the us., eu.
+// or apac. profile where the region is one of that profile's source regions, the global one
+// elsewhere), BedrockModelId overrides it, and the roles of the two functions that call the model
+// allow exactly that profile in the stack's region and the foundation model behind it in the
+// regions it routes to.
+func TestModelProfileFollowsRegion(t *testing.T) {
+	tpl, err := loadTemplate(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const model = "anthropic.claude-haiku-4-5-20251001-v1:0"
+	tests := []struct {
+		region, param, want string
+		routes              []string // destination regions the profile may use
+	}{
+		{"us-east-1", "", "us." + model, []string{"us-east-1", "us-west-2"}},
+		{"us-west-2", "", "us." + model, []string{"us-east-2"}},
+		{"eu-west-1", "", "eu." + model, []string{"eu-central-1", "eu-north-1"}},
+		{"eu-central-2", "", "eu." + model, []string{"eu-west-3"}},
+		{"ap-northeast-1", "", "apac." + model, []string{"ap-southeast-2"}},
+		{"ap-south-1", "", "apac." + model, []string{"ap-northeast-2"}},
+		{"ca-central-1", "", "global." + model, []string{"", "us-east-1", "eu-west-1"}},
+		{"sa-east-1", "", "global." + model, []string{""}},
+		{"me-central-1", "", "global." + model, []string{""}},
+		{"ap-southeast-5", "", "global." + model, []string{""}},
+		{"ap-northeast-1", "jp." + model, "jp." + model, []string{"ap-northeast-3"}},
+		{"eu-west-1", "global.anthropic.claude-sonnet-4-5-20250929-v1:0", "global.anthropic.claude-sonnet-4-5-20250929-v1:0", []string{""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region+"/"+tt.param, func(t *testing.T) {
+			env := stackEnv(tpl, tt.region, "logsift-logs", "arn:aws:sns:"+tt.region+":"+accountID+":logsift", map[string]string{"BedrockModelId": tt.param})
+			got, err := env.globalEnv(tpl, "LOGSIFT_MODEL_ID")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("LOGSIFT_MODEL_ID = %q, want %q", got, tt.want)
+			}
+			_, fm, _ := strings.Cut(got, ".")
+			policies := functionPolicies(t, tpl, env)
+			allowed := func(id, resource string) bool {
+				c := call{function: id, action: "bedrock:InvokeModel", resource: resource}
+				return slices.ContainsFunc(policies[id], func(s statement) bool { return s.allows(c) })
+			}
+			for _, id := range []string{"AnalyzeFunction", "AggregateFunction"} {
+				profile := "arn:aws:bedrock:" + tt.region + ":" + accountID + ":inference-profile/" + got
+				if !allowed(id, profile) {
+					t.Errorf("%s may not invoke %s", id, profile)
+				}
+				for _, r := range tt.routes {
+					if arn := "arn:aws:bedrock:" + r + "::foundation-model/" + fm; !allowed(id, arn) {
+						t.Errorf("%s may not invoke %s, where the profile routes", id, arn)
+					}
+				}
+				for _, other := range []string{
+					"arn:aws:bedrock:" + tt.region + ":" + accountID + ":inference-profile/other." + fm,
+					"arn:aws:bedrock:" + tt.region + "::foundation-model/anthropic.claude-opus-4-1-20250805-v1:0",
+					"arn:aws:bedrock:us-east-1:999999999999:inference-profile/" + got,
+				} {
+					if allowed(id, other) {
+						t.Errorf("%s may invoke %s, which it does not use", id, other)
+					}
+				}
+			}
+			for _, id := range []string{"ParseFunction", "FilterFunction", "NotifyFunction", "FetchFunction"} {
+				if allowed(id, "arn:aws:bedrock:"+tt.region+":"+accountID+":inference-profile/"+got) {
+					t.Errorf("%s may invoke the model", id)
+				}
+			}
+		})
+	}
 }
