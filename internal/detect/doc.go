@@ -91,7 +91,11 @@
 // and IPv6 /48 in one chunk, and Result merges the addresses of a scan that
 // rotates through one of them into a single actor, their smallest covering
 // prefix, with an "address-rotation" hit (rotation.go says what makes
-// addresses coordinated and why unrelated neighbours do not qualify).
+// addresses coordinated and why unrelated neighbours do not qualify). When
+// that prefix also holds other clients, the actor's Block lists the smallest
+// prefixes holding only the scan's addresses, and the blocklist takes those,
+// so a scanner rotating through a shared /24 cannot get its neighbours
+// blocked.
 //
 // Memory grows with distinct actors, not rows: an actor that matches nothing
 // costs about 200 bytes (counters, three status codes, a distinct-path

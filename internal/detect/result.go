@@ -31,11 +31,13 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 	suspicious, weak, logins := detailLimits(&e.cfg, func(a evidence.Actor) { groups.add(groupOf(&a)) })
 
 	rotated := map[netip.Prefix]bool{}
-	for _, r := range e.rotations() {
+	rots := e.rotations()
+	neighbours := e.rotationNeighbours(rots)
+	for i, r := range rots {
 		for _, m := range r.members {
 			rotated[m] = true
 		}
-		a := e.rotationEvidence(r)
+		a := e.rotationEvidence(r, neighbours[i])
 		out.Counts.Suspicious += a.Clients()
 		suspicious.add(a)
 	}

@@ -175,14 +175,14 @@ func (e *Engine) rotation(k rotationKey, ms []rotationMember) (rotation, bool) {
 	if len(ms) < minRotation {
 		return rotation{}, false
 	}
-	var union []uint64
+	// A map, not a list: a rotation through a /48 can have tens of
+	// thousands of members, each asking its own paths.
+	union := map[uint64]struct{}{}
 	sum := 0
 	for _, m := range ms {
 		sum += len(m.paths)
 		for _, h := range m.paths {
-			if !slices.Contains(union, h) {
-				union = append(union, h)
-			}
+			union[h] = struct{}{}
 		}
 	}
 	if len(union)*2 < sum || len(union) < e.cfg.ProbingDistinctPaths {
@@ -239,8 +239,9 @@ func firstSample(rs *richState) *evidence.Sample {
 	return best
 }
 
-// rotationEvidence is the merged actor of a rotation.
-func (e *Engine) rotationEvidence(r rotation) evidence.Actor {
+// rotationEvidence is the merged actor of a rotation; others are the
+// engine's other actors inside its prefix, sorted.
+func (e *Engine) rotationEvidence(r rotation, others []netip.Prefix) evidence.Actor {
 	hits, weak := e.evaluate(r.st)
 	hits = append(hits, r.hit)
 	a := e.actorEvidence(r.prefix, r.st, hits, weak)
@@ -248,7 +249,111 @@ func (e *Engine) rotationEvidence(r rotation) evidence.Actor {
 	for _, m := range r.members[:min(len(r.members), evidence.MaxMembers)] {
 		a.Members = append(a.Members, record.ActorString(m))
 	}
+	if len(others) > 0 {
+		members := slices.Clone(r.members)
+		slices.SortFunc(members, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+		for _, p := range blockCover(r.prefix, members, others) {
+			a.Block = append(a.Block, record.ActorString(p))
+		}
+		a.BlockOthers = len(others)
+	}
 	return a
+}
+
+// rotationNeighbours returns, for each rotation, the engine's actors inside
+// its prefix that are not its members, sorted by address: the clients that
+// blocking the whole prefix would block with the scan.
+func (e *Engine) rotationNeighbours(rs []rotation) [][]netip.Prefix {
+	out := make([][]netip.Prefix, len(rs))
+	byBlock := map[netip.Prefix][]int{}
+	member := map[netip.Prefix]bool{}
+	for i, r := range rs {
+		b := record.Block(r.prefix.Addr())
+		byBlock[b] = append(byBlock[b], i)
+		for _, m := range r.members {
+			member[m] = true
+		}
+	}
+	if len(rs) == 0 {
+		return out
+	}
+	for key := range e.actors {
+		if member[key] {
+			continue
+		}
+		for _, i := range byBlock[record.Block(key.Addr())] {
+			if rs[i].prefix.Contains(key.Addr()) {
+				out[i] = append(out[i], key)
+			}
+		}
+	}
+	for _, o := range out {
+		slices.SortFunc(o, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	}
+	return out
+}
+
+// maxCover bounds the prefixes a rotation is blocked by.
+const maxCover = evidence.MaxMembers
+
+// blockCover returns what to block for a rotating scan whose prefix p also
+// holds other clients of the log: the smallest prefixes that together hold
+// its members and none of the others (members and others are actor keys
+// inside p, sorted by address). Blocking p itself would let a scanner that
+// rotates through addresses spread over a shared /24 (a cloud range, an ISP)
+// get that range's other users blocked with it. Where a part of p holds
+// members and no other client, the part's members are blocked by the
+// smallest prefix holding them, which is p itself when p holds no one else.
+// At most maxCover prefixes: the members past them are left out, and
+// Actor.Block then holds fewer addresses than MemberCount.
+func blockCover(p netip.Prefix, members, others []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	var walk func(p netip.Prefix, members, others []netip.Prefix)
+	walk = func(p netip.Prefix, members, others []netip.Prefix) {
+		if len(members) == 0 || len(out) == maxCover {
+			return
+		}
+		if len(others) == 0 {
+			out = append(out, smallestCover(members[0], members[len(members)-1]))
+			return
+		}
+		// p holds both, so it is wider than one actor: split it.
+		lo, _ := p.Addr().Prefix(p.Bits() + 1)
+		inLo := func(q netip.Prefix) bool { return !lo.Contains(q.Addr()) }
+		m, o := partitionPoint(members, inLo), partitionPoint(others, inLo)
+		walk(lo, members[:m], others[:o])
+		if len(members[m:]) > 0 {
+			hi, _ := members[m].Addr().Prefix(p.Bits() + 1)
+			walk(hi, members[m:], others[o:])
+		}
+	}
+	walk(p, members, others)
+	return out
+}
+
+// partitionPoint is the index of the first element of sorted s for which past
+// is true (len(s) if none).
+func partitionPoint(s []netip.Prefix, past func(netip.Prefix) bool) int {
+	i, _ := slices.BinarySearchFunc(s, true, func(q netip.Prefix, _ bool) int {
+		if past(q) {
+			return 1
+		}
+		return -1
+	})
+	return i
+}
+
+// smallestCover is the smallest prefix holding actor keys a and b (a <= b).
+func smallestCover(a, b netip.Prefix) netip.Prefix {
+	bits := min(a.Bits(), b.Bits())
+	for bits > 0 {
+		if p, _ := a.Addr().Prefix(bits); p.Contains(b.Addr()) {
+			return p
+		}
+		bits--
+	}
+	p, _ := a.Addr().Prefix(0)
+	return p
 }
 
 // merge adds o's counters and evidence to s, for a merged actor.

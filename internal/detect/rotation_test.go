@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logsift/logsift/internal/evidence"
+	"github.com/logsift/logsift/internal/record"
 )
 
 var wordlist = func() []string {
@@ -133,4 +134,78 @@ func actorPrefix(actor string) string {
 		return netip.PrefixFrom(a, a.BitLen()).String()
 	}
 	return actor
+}
+
+// TestBlockCover: what a rotating scan is blocked by when its prefix holds
+// other clients too: prefixes holding every member and no other client.
+func TestBlockCover(t *testing.T) {
+	keys := func(ss ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, s := range ss {
+			out = append(out, record.Actor(netip.MustParseAddr(s)))
+		}
+		return out
+	}
+	tests := []struct {
+		name            string
+		prefix          string
+		members, others []netip.Prefix
+		want            []string
+	}{
+		{"no one else: the smallest prefix", "192.0.2.0/24", keys("192.0.2.3", "192.0.2.90", "192.0.2.160", "192.0.2.250"), nil,
+			[]string{"192.0.2.0/24"}},
+		{"interleaved with neighbours: the addresses", "192.0.2.0/24", keys("192.0.2.3", "192.0.2.90", "192.0.2.160", "192.0.2.250"), keys("192.0.2.100", "192.0.2.200"),
+			[]string{"192.0.2.3/32", "192.0.2.90/32", "192.0.2.160/32", "192.0.2.250/32"}},
+		{"a cluster beside a neighbour: the cluster's prefix", "192.0.2.0/24", keys("192.0.2.1", "192.0.2.2", "192.0.2.5", "192.0.2.7"), keys("192.0.2.200"),
+			[]string{"192.0.2.0/29"}},
+		{"two clusters around a neighbour", "192.0.2.0/24", keys("192.0.2.16", "192.0.2.17", "192.0.2.18", "192.0.2.19", "192.0.2.21"), keys("192.0.2.20"),
+			[]string{"192.0.2.16/30", "192.0.2.21/32"}},
+		{"IPv6 /64s of a /48", "2001:db8::/48", keys("2001:db8:0:1::9", "2001:db8:0:2::9", "2001:db8:0:3::9"), keys("2001:db8:0:ff::1"),
+			[]string{"2001:db8::/62"}},
+	}
+	for _, tt := range tests {
+		got := blockCover(netip.MustParsePrefix(tt.prefix), tt.members, tt.others)
+		var gs []string
+		for _, p := range got {
+			gs = append(gs, p.String())
+		}
+		if !slices.Equal(gs, tt.want) {
+			t.Errorf("%s: blockCover = %v, want %v", tt.name, gs, tt.want)
+		}
+	}
+}
+
+// TestBlockCoverBounds: whatever the layout, no output prefix holds another
+// client, every member is covered up to maxCover prefixes, and no more.
+func TestBlockCoverBounds(t *testing.T) {
+	p := netip.MustParsePrefix("198.51.100.0/24")
+	for _, step := range []int{1, 2, 3, 5, 7} {
+		var members, others []netip.Prefix
+		for i := range 256 {
+			k := record.Actor(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}))
+			if i%step == 0 {
+				others = append(others, k)
+			} else {
+				members = append(members, k)
+			}
+		}
+		got := blockCover(p, members, others)
+		if len(got) > maxCover {
+			t.Errorf("step %d: %d prefixes, more than %d", step, len(got), maxCover)
+		}
+		covered := 0
+		for _, m := range members {
+			if slices.ContainsFunc(got, func(c netip.Prefix) bool { return c.Contains(m.Addr()) }) {
+				covered++
+			}
+		}
+		for _, o := range others {
+			if slices.ContainsFunc(got, func(c netip.Prefix) bool { return c.Contains(o.Addr()) }) {
+				t.Errorf("step %d: neighbour %s blocked by %v", step, o, got)
+			}
+		}
+		if len(got) < maxCover && covered != len(members) {
+			t.Errorf("step %d: %d of %d members covered by %d prefixes", step, covered, len(members), len(got))
+		}
+	}
 }

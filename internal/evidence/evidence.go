@@ -180,6 +180,12 @@ type Actor struct {
 	// at most MaxMembers of them, MemberCount in all.
 	Members     []string `json:"members,omitempty"`
 	MemberCount int      `json:"member_count,omitempty"`
+	// Block, when set, is what the blocklist holds for a rotating scan
+	// whose prefix also holds BlockOthers other clients of the log: the
+	// smallest prefixes that hold its members and none of them (at most
+	// MaxMembers). Empty: block Actor.
+	Block       []string `json:"block,omitempty"`
+	BlockOthers int      `json:"block_others,omitempty"`
 }
 
 // MaxMembers bounds Actor.Members.

@@ -160,11 +160,6 @@ func blocklist(fs []Finding) []BlockEntry {
 		if f.Severity < BlockMinSeverity {
 			continue
 		}
-		c, ok := blockCIDR(f.Actor)
-		if !ok || seen[c] {
-			continue
-		}
-		seen[c] = true
 		cats := make([]string, 0, len(f.Categories))
 		for _, k := range f.Categories {
 			cats = append(cats, string(k))
@@ -173,7 +168,38 @@ func blocklist(fs []Finding) []BlockEntry {
 		if !f.Evidence.FirstSeen.IsZero() {
 			reason += " from " + f.Evidence.FirstSeen.UTC().Format("2006-01-02 15:04") + " UTC"
 		}
-		out = append(out, BlockEntry{CIDR: c, Severity: f.Severity, Reason: reason})
+		for _, c := range blockCIDRs(&f.Evidence) {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			r := reason
+			if len(f.Evidence.Block) > 0 {
+				r += fmt.Sprintf(" (part of the rotating scan from %s, which also holds %s not blocked)",
+					f.Actor, plural(int64(f.Evidence.BlockOthers), "other client", "other clients"))
+			}
+			out = append(out, BlockEntry{CIDR: c, Severity: f.Severity, Reason: r})
+		}
+	}
+	return out
+}
+
+// blockCIDRs is what to block for an actor: its own address or prefix, or
+// for a rotating scan whose prefix others share, the prefixes that hold only
+// its members.
+func blockCIDRs(a *evidence.Actor) []string {
+	if len(a.Block) == 0 {
+		c, ok := blockCIDR(a.Actor)
+		if !ok {
+			return nil
+		}
+		return []string{c}
+	}
+	var out []string
+	for _, b := range a.Block {
+		if c, ok := blockCIDR(b); ok {
+			out = append(out, c)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package steer
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ var Cases = slices.Concat(
 	leakCases("combined"), leakCases("amplify"),
 	crawlerCases("combined"), crawlerCases("amplify"),
 	luredCases("combined"), luredCases("amplify"),
+	rotationCases("combined"), rotationCases("amplify"),
 )
 
 // The leaking client, and the size of what it was served: far from the
@@ -211,6 +213,82 @@ func checkLured(r *report.Report, probe string) []string {
 	}
 	if !noted {
 		bad = append(bad, fmt.Sprintf("no observation that 60 visitors asked for %s from /blog/post-9: %+v", probe, r.Observations))
+	}
+	return bad
+}
+
+// A scanner rotating its wordlist over addresses it holds in a shared /24
+// (a cloud range, an ISP): 192.0.2.3, .90, .160 and .250, while .100 and
+// .200 of the same /24 only browse. The scan is one finding; blocking it
+// must not block the neighbours, so the blocklist holds the scanner's
+// addresses, not the /24. Alone in its /24, the scan is blocked by the
+// smallest prefix holding its addresses, as a rotation always was.
+var (
+	rotators   = []string{"192.0.2.3", "192.0.2.90", "192.0.2.160", "192.0.2.250"}
+	neighbours = []string{"192.0.2.100", "192.0.2.200"}
+)
+
+func rotationCases(format string) []Case {
+	scan := func(l *Log) {
+		for i, ip := range rotators {
+			for j := range 7 {
+				w := wordlist[(i*7+j)%len(wordlist)]
+				l.Add(Req{IP: ip, At: time.Hour + time.Duration(i*7+j)*2*time.Second, Target: "/" + w + "/",
+					Status: 404, Bytes: 153, UA: Chrome})
+			}
+		}
+	}
+	return []Case{
+		{Name: "rotation-among-neighbours-" + format, Format: format,
+			Log: func(l *Log) {
+				l.Visitors(40)
+				for i, ip := range neighbours {
+					l.Visit(ip, time.Hour+time.Duration(i)*20*time.Second, "/about", i)
+				}
+				scan(l)
+			},
+			Check: func(r *report.Report) []string { return checkRotation(r, neighbours) }},
+		{Name: "rotation-alone-" + format, Format: format,
+			Log: func(l *Log) { l.Visitors(40); scan(l) },
+			Check: func(r *report.Report) []string {
+				bad := checkRotation(r, nil)
+				if !slices.ContainsFunc(r.Blocklist, func(b report.BlockEntry) bool { return b.CIDR == "192.0.2.0/24" }) {
+					bad = append(bad, fmt.Sprintf("a rotation alone in its /24 is not blocked by its prefix: %+v", r.Blocklist))
+				}
+				return bad
+			}},
+	}
+}
+
+// checkRotation: the rotation is one finding at medium or above, every
+// rotating address is on the blocklist, and no neighbour is.
+func checkRotation(r *report.Report, neighbours []string) []string {
+	var bad []string
+	rotation := false
+	for _, f := range r.Findings {
+		rotation = rotation || (f.Evidence.MemberCount == len(rotators) && f.Severity >= evidence.Medium)
+	}
+	if !rotation {
+		bad = append(bad, "the rotating scan is not one finding at medium or above")
+	}
+	blocked := func(ip string) string {
+		a := netip.MustParseAddr(ip)
+		for _, b := range r.Blocklist {
+			if p, err := netip.ParsePrefix(b.CIDR); err == nil && p.Contains(a) {
+				return b.CIDR
+			}
+		}
+		return ""
+	}
+	for _, ip := range rotators {
+		if blocked(ip) == "" {
+			bad = append(bad, "rotating address not on the blocklist: "+ip)
+		}
+	}
+	for _, ip := range neighbours {
+		if c := blocked(ip); c != "" {
+			bad = append(bad, fmt.Sprintf("neighbour %s that only browsed is blocked by %s", ip, c))
+		}
 	}
 	return bad
 }
