@@ -81,6 +81,10 @@ func (p *awsProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service := ""
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		service = m[2]
+	} else if scope := strings.Split(r.URL.Query().Get("X-Amz-Credential"), "/"); len(scope) == 5 {
+		// A presigned URL (the email's report link) signs in the query, with the signer's
+		// permissions: its request counts as the function's.
+		service = scope[3]
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	switch {

@@ -8,6 +8,7 @@
 package awsenv
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/detect"
+	"github.com/logsift/logsift/internal/fetch"
 	"github.com/logsift/logsift/internal/notify"
 	"github.com/logsift/logsift/internal/pipeline"
 	"github.com/logsift/logsift/internal/store"
@@ -38,6 +40,7 @@ const (
 	EnvLogPrefix   = "LOGSIFT_LOG_PREFIX"   // the prefix manifests may name logs under (Parse)
 	EnvTokenBudget = "LOGSIFT_TOKEN_BUDGET" // model token budget per run, shared out among its chunks
 	EnvS3PathStyle = "LOGSIFT_S3_PATH_STYLE"
+	EnvNotifyOn    = "LOGSIFT_NOTIFY_ON" // "findings" (default) or "always": whether a scheduled run with nothing to report emails (Notify)
 )
 
 // A Part adds to a stage's configuration what the stage uses, from the
@@ -58,11 +61,8 @@ func Stages(ctx context.Context, parts ...Part) (*pipeline.Stages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true"
-	})
 	st := &pipeline.Stages{
-		Store:  &store.S3{Client: s3c, Bucket: bucket, Region: cfg.Region},
+		Store:  &store.S3{Client: s3Client(cfg), Bucket: bucket, Region: cfg.Region},
 		Logger: logger,
 	}
 	for _, p := range parts {
@@ -123,11 +123,29 @@ func Model(ctx context.Context, cfg aws.Config, st *pipeline.Stages) error {
 	return nil
 }
 
-// Email is the SNS topic the reports and failures go to (Notify). Without a
-// topic Notify sends nothing and says so.
+// s3Client is the S3 client of every function (path-style addressing when
+// LOGSIFT_S3_PATH_STYLE is "true", for a local S3).
+func s3Client(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true" })
+}
+
+// Email is what Notify sends with: the SNS topic the reports and failures go
+// to (without one Notify sends nothing and says so), the presigned link to the
+// HTML report, signed with the function's own credentials, and which runs
+// email only when they have something to report (NotifyOn): the scheduled
+// ones, whose keys the fetch function writes under the upload prefix.
 func Email(_ context.Context, cfg aws.Config, st *pipeline.Stages) error {
 	if arn := os.Getenv(EnvTopicARN); arn != "" {
 		st.Notifier = &notify.SNS{Client: sns.NewFromConfig(cfg), TopicARN: arn}
+	}
+	st.Links = &store.Links{Client: s3.NewPresignClient(s3Client(cfg)), Credentials: cfg.Credentials, Bucket: os.Getenv(EnvBucket)}
+	switch v := os.Getenv(EnvNotifyOn); v {
+	case "", "findings":
+		up := cmp.Or(os.Getenv(EnvUploadPrefix), "uploads/")
+		st.QuietPrefixes = []string{up + fetch.AmplifyDir, up + fetch.DigestDir}
+	case "always":
+	default:
+		return fmt.Errorf("%s must be findings or always, got %q", EnvNotifyOn, v)
 	}
 	return nil
 }

@@ -71,10 +71,29 @@ func TestStages(t *testing.T) {
 					t.Error("notifier without a topic")
 				}
 			}},
+		// NotifyOn findings (the default) quiets the runs the fetch function starts, under the upload prefix.
+		{name: "notify on findings", parts: []Part{Email}, env: map[string]string{EnvUploadPrefix: "in/"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if got := strings.Join(st.QuietPrefixes, " "); got != "in/amplify/ in/digests/" {
+					t.Errorf("quiet prefixes %q, want the fetch function's under in/", got)
+				}
+				if st.Links == nil {
+					t.Error("no presigned report link")
+				}
+			}},
+		{name: "notify always", parts: []Part{Email}, env: map[string]string{EnvNotifyOn: "always"},
+			check: func(t *testing.T, st *pipeline.Stages) {
+				if len(st.QuietPrefixes) != 0 {
+					t.Errorf("quiet prefixes %q with NotifyOn always", st.QuietPrefixes)
+				}
+			}},
+		{name: "bad notify on", parts: []Part{Email}, env: map[string]string{EnvNotifyOn: "never"}, wantErr: EnvNotifyOn},
+		{name: "notify on read by Notify only", parts: []Part{Parsing}, env: map[string]string{EnvNotifyOn: "never"},
+			check: func(t *testing.T, st *pipeline.Stages) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, "us-east-1", tt.env, EnvTopicARN, EnvModelID, EnvUseModel, EnvAllowCIDRs, EnvMaxChunks, EnvTokenBudget, EnvLogPrefix)
+			setEnv(t, "us-east-1", tt.env, EnvTopicARN, EnvModelID, EnvUseModel, EnvAllowCIDRs, EnvMaxChunks, EnvTokenBudget, EnvLogPrefix, EnvNotifyOn, EnvUploadPrefix)
 			st, err := Stages(context.Background(), tt.parts...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

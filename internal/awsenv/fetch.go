@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/amplify"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/logsift/logsift/internal/fetch"
@@ -60,9 +59,8 @@ func Fetcher(ctx context.Context) (*fetch.Fetcher, error) {
 		}
 		client.MaxBytes = n
 	}
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = os.Getenv(EnvS3PathStyle) == "true" })
 	f := &fetch.Fetcher{
-		Store:        &store.S3{Client: s3c, Bucket: bucket, Region: cfg.Region},
+		Store:        &store.S3{Client: s3Client(cfg), Bucket: bucket, Region: cfg.Region},
 		Amplify:      client,
 		Apps:         apps,
 		Digests:      digests,

@@ -74,7 +74,7 @@ func (d *Digests) Expand(template string, day time.Time) string {
 
 // ManifestKey is where the digest of day is written.
 func ManifestKey(uploadPrefix string, day time.Time) string {
-	return uploadPrefix + "digests/" + day.UTC().Format("2006-01-02") + ".txt"
+	return uploadPrefix + DigestDir + day.UTC().Format("2006-01-02") + ".txt"
 }
 
 // Write writes the manifest of day's prefixes that hold at least one object

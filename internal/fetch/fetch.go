@@ -105,9 +105,17 @@ func (f *Fetcher) log() *slog.Logger    { return cmp.Or(f.Logger, slog.Default()
 func (f *Fetcher) uploadPrefix() string { return cmp.Or(f.UploadPrefix, "uploads/") }
 func (f *Fetcher) statePrefix() string  { return cmp.Or(f.StatePrefix, "state/fetch/") }
 
+// Under the upload prefix, the fetch function writes Amplify windows in
+// AmplifyDir and digest manifests in DigestDir. Notify tells scheduled runs
+// from uploads by them (NotifyOn).
+const (
+	AmplifyDir = "amplify/"
+	DigestDir  = "digests/"
+)
+
 // ObjectKey is where a window of an app's log is uploaded.
 func (f *Fetcher) ObjectKey(app App, w Window) string {
-	return fmt.Sprintf("%samplify/%s/%s/%s_%s.csv", f.uploadPrefix(), app.ID, app.Domain,
+	return fmt.Sprintf("%s%s%s/%s/%s_%s.csv", f.uploadPrefix(), AmplifyDir, app.ID, app.Domain,
 		w.Start.UTC().Format(keyTime), w.End.UTC().Format(keyTime))
 }
 

@@ -147,7 +147,7 @@ func hostileLocal(t *testing.T, c hostile.Case, path string) {
 	}
 	// The Notify stage's email body is plain text too.
 	var mail bytes.Buffer
-	if err := report.EmailText(&mail, rep, "https://example.com/report.html"); err != nil {
+	if err := report.EmailText(&mail, rep, report.EmailLinks{Console: "https://example.com/report.html"}); err != nil {
 		t.Fatal(err)
 	}
 	report1(t, hostile.CheckRender("text", mail.Bytes()))
@@ -269,7 +269,7 @@ func TestHostileFileName(t *testing.T) {
 		}
 	}
 	var mail bytes.Buffer
-	if err := report.EmailText(&mail, local, "https://example.com/report.html"); err != nil {
+	if err := report.EmailText(&mail, local, report.EmailLinks{Console: "https://example.com/report.html"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := report.FailureText(&mail, name, "parse", name+" is not a log logsift can read"); err != nil {

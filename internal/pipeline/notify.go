@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/logsift/logsift/internal/report"
 )
@@ -14,44 +16,39 @@ import (
 // version: it claims a marker object before publishing, so a redelivered event
 // or a retried task does not send a second email. It claims nothing when no
 // subscriber has confirmed (*NoConfirmedSubscription): a marker spent on an
-// email nobody receives would make the report unrecoverable.
+// email nobody receives would make the report unrecoverable. A scheduled run
+// with nothing to report (QuietPrefixes) is marked as reported and emails no
+// one; its output says why.
 func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, error) {
-	run := RunID(in.Source)
 	var (
-		subject, marker string
-		body            bytes.Buffer
+		m   email
+		err error
 	)
 	switch in.Mode {
 	case "report":
-		if in.Aggregate == nil {
-			return NotifyOutput{}, fmt.Errorf("report mode without an aggregate result")
-		}
-		var rep report.Report
-		if err := s.getJSON(ctx, in.Aggregate.Report.JSON, &rep); err != nil {
-			return NotifyOutput{}, fmt.Errorf("load report: %w", err)
-		}
-		subject = report.Subject(&rep, in.Source.Key)
-		if err := report.EmailText(&body, &rep, in.Aggregate.ReportURL); err != nil {
-			return NotifyOutput{}, fmt.Errorf("render email: %w", err)
-		}
-		marker = s.sentKey(in.Source, run)
+		m, err = s.reportEmail(ctx, in)
 	case "failure":
-		f := Failure{Stage: "unknown"}
-		if in.Failure != nil {
-			f = *in.Failure
-		}
-		msg := failureMessage(f)
-		subject = report.FailureSubject(in.Source.Key, f.Stage)
-		if err := report.FailureText(&body, "s3://"+in.Source.Bucket+"/"+in.Source.Key, f.Stage, msg); err != nil {
-			return NotifyOutput{}, fmt.Errorf("render failure email: %w", err)
-		}
-		marker = s.reportBase(in.Source, run) + ".failed"
+		m, err = s.failureEmail(in)
 	default:
-		return NotifyOutput{}, fmt.Errorf("unknown notify mode %q", in.Mode)
+		err = fmt.Errorf("unknown notify mode %q", in.Mode)
 	}
-	out := NotifyOutput{Subject: subject}
+	if err != nil {
+		return NotifyOutput{}, err
+	}
+	run := RunID(in.Source)
+	out := NotifyOutput{Subject: m.subject, LinkExpires: m.linkExpires}
 	if s.Notifier == nil {
 		out.Reason = "no notifier configured"
+		return out, nil
+	}
+	if m.quiet != "" {
+		// Handled as a sent report is, so that Parse stops a repeated run of
+		// this object version (a scheduled window fetched again).
+		if _, err := s.Store.PutIfAbsent(ctx, m.marker, []byte(m.subject)); err != nil {
+			return out, fmt.Errorf("mark as reported: %w", err)
+		}
+		out.Reason = m.quiet
+		s.log().Info("no email", "stage", "notify", "run", run, "reason", m.quiet)
 		return out, nil
 	}
 	subscribed, err := s.Notifier.Subscribed(ctx)
@@ -61,7 +58,7 @@ func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, erro
 	if !subscribed {
 		return out, &NoConfirmedSubscription{Execution: in.Execution}
 	}
-	claimed, err := s.Store.PutIfAbsent(ctx, marker, []byte(subject))
+	claimed, err := s.Store.PutIfAbsent(ctx, m.marker, []byte(m.subject))
 	if err != nil {
 		return out, fmt.Errorf("claim notification: %w", err)
 	}
@@ -70,10 +67,10 @@ func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, erro
 		s.log().Info("notification already sent", "stage", "notify", "run", run)
 		return out, nil
 	}
-	id, err := s.Notifier.Notify(ctx, subject, body.String())
+	id, err := s.Notifier.Notify(ctx, m.subject, m.body)
 	if err != nil {
 		// Release the claim so that the retry can send.
-		if derr := s.Store.Delete(ctx, marker); derr != nil {
+		if derr := s.Store.Delete(ctx, m.marker); derr != nil {
 			s.log().Error("release notification claim", "error", derr)
 		}
 		return out, fmt.Errorf("send email: %w", err)
@@ -81,6 +78,63 @@ func (s *Stages) Notify(ctx context.Context, in NotifyInput) (NotifyOutput, erro
 	out.Sent, out.MessageID = true, id
 	s.log().Info("notified", "stage", "notify", "run", run, "mode", in.Mode)
 	return out, nil
+}
+
+// email is one message Notify may send and the marker that makes it once
+// per object version.
+type email struct {
+	subject, body, marker string
+	quiet                 string     // why no email is wanted; empty: send it
+	linkExpires           *time.Time // the end of the presigned report link, if there is one
+}
+
+// quietReason is Notify's output for a scheduled run it does not email.
+const quietReason = "no email: a scheduled run with nothing to report (no finding, every line read), and NotifyOn is findings"
+
+// reportEmail renders the email for a finished report.
+func (s *Stages) reportEmail(ctx context.Context, in NotifyInput) (email, error) {
+	if in.Aggregate == nil {
+		return email{}, fmt.Errorf("report mode without an aggregate result")
+	}
+	var rep report.Report
+	if err := s.getJSON(ctx, in.Aggregate.Report.JSON, &rep); err != nil {
+		return email{}, fmt.Errorf("load report: %w", err)
+	}
+	m := email{subject: report.Subject(&rep, in.Source.Key), marker: s.sentKey(in.Source, RunID(in.Source))}
+	if rep.NothingToReport() && slices.ContainsFunc(s.QuietPrefixes, func(p string) bool { return strings.HasPrefix(in.Source.Key, p) }) {
+		m.quiet = quietReason
+		return m, nil
+	}
+	links := report.EmailLinks{Console: in.Aggregate.ReportURL}
+	if s.Links != nil && in.Aggregate.Report.HTML != "" {
+		// Without it the email still goes, with the console link.
+		if l, err := s.Links.Link(ctx, in.Aggregate.Report.HTML); err != nil {
+			s.log().Warn("no presigned report link", "stage", "notify", "error", err)
+		} else {
+			links.Presigned, links.Expires, links.ExpiresExact = l.URL, l.Expires, l.Exact
+			m.linkExpires = &l.Expires
+		}
+	}
+	var body bytes.Buffer
+	if err := report.EmailText(&body, &rep, links); err != nil {
+		return email{}, fmt.Errorf("render email: %w", err)
+	}
+	m.body = body.String()
+	return m, nil
+}
+
+// failureEmail renders the email for a failed run.
+func (s *Stages) failureEmail(in NotifyInput) (email, error) {
+	f := Failure{Stage: "unknown"}
+	if in.Failure != nil {
+		f = *in.Failure
+	}
+	var body bytes.Buffer
+	if err := report.FailureText(&body, "s3://"+in.Source.Bucket+"/"+in.Source.Key, f.Stage, failureMessage(f)); err != nil {
+		return email{}, fmt.Errorf("render failure email: %w", err)
+	}
+	return email{subject: report.FailureSubject(in.Source.Key, f.Stage), body: body.String(),
+		marker: s.reportBase(in.Source, RunID(in.Source)) + ".failed"}, nil
 }
 
 // failureMessage extracts a readable message from a Step Functions error: a

@@ -331,6 +331,114 @@ func TestNotifyUnconfirmed(t *testing.T) {
 	}
 }
 
+// TestNotifyOn: a scheduled run (its key under QuietPrefixes) with nothing to
+// report sends no email, says why, and is marked as reported; a run with
+// findings, or one uploaded by hand, emails.
+func TestNotifyOn(t *testing.T) {
+	attacks, _ := testLog(t, 30)
+	var b strings.Builder
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		b.WriteString(combinedLine(fmt.Sprintf("100.64.0.%d", i+1), start.Add(time.Duration(i)*time.Second), "GET", "/", 200, browser))
+	}
+	clean := filepath.Join(t.TempDir(), "clean.log")
+	if err := os.WriteFile(clean, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		log   string
+		quiet []string
+		want  bool // an email
+	}{
+		{name: "scheduled, nothing to report", log: clean, quiet: []string{"uploads/"}, want: false},
+		{name: "uploaded by hand, nothing to report", log: clean, quiet: []string{"uploads/amplify/", "uploads/digests/"}, want: true},
+		{name: "scheduled with findings", log: attacks, quiet: []string{"uploads/"}, want: true},
+		{name: "NotifyOn always", log: clean, quiet: nil, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := newStages(t)
+			rec := &recorder{}
+			st.Notifier, st.QuietPrefixes = rec, tt.quiet
+			_, agg, err := st.RunStaged(ctx, tt.log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := st.Notify(ctx, NotifyInput{Mode: "report", Source: agg.Source, Aggregate: &agg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Sent != tt.want || len(rec.sent) != btoi(tt.want) {
+				t.Fatalf("sent %v (%d emails), want %v: %+v", out.Sent, len(rec.sent), tt.want, out)
+			}
+			if !tt.want && (out.Reason != quietReason || !strings.Contains(out.Reason, "NotifyOn")) {
+				t.Errorf("reason %q; the output must say why no email was sent", out.Reason)
+			}
+			// Either way the object version is handled: a repeated run stops at Parse.
+			if p, err := st.Parse(ctx, agg.Source); err != nil || !p.AlreadyReported {
+				t.Errorf("Parse after Notify: already reported %v, %v", p.AlreadyReported, err)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// linker is a Linker with a fixed answer.
+type linker struct {
+	link store.Link
+	err  error
+	keys []string
+}
+
+func (l *linker) Link(_ context.Context, key string) (store.Link, error) {
+	l.keys = append(l.keys, key)
+	return l.link, l.err
+}
+
+// TestNotifyLink: the email carries the presigned link to the HTML report and
+// until when it works, and Notify's output the end (not the link); a link that
+// cannot be made leaves the console link alone.
+func TestNotifyLink(t *testing.T) {
+	path, _ := testLog(t, 20)
+	expires := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+	const url = "https://logs.s3.eu-west-1.amazonaws.com/reports/x.html?X-Amz-Expires=604800&X-Amz-Signature=abc"
+	for _, l := range []*linker{{link: store.Link{URL: url, Expires: expires}}, {err: errors.New("no credentials")}} {
+		ctx := context.Background()
+		st := newStages(t)
+		rec := &recorder{}
+		st.Notifier, st.Links = rec, l
+		_, agg, err := st.RunStaged(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := st.Notify(ctx, NotifyInput{Mode: "report", Source: agg.Source, Aggregate: &agg})
+		if err != nil || !out.Sent {
+			t.Fatalf("Notify: %+v, %v", out, err)
+		}
+		if len(l.keys) != 1 || l.keys[0] != agg.Report.HTML {
+			t.Errorf("linked %q, want the HTML report %q", l.keys, agg.Report.HTML)
+		}
+		mail := rec.sent[0]
+		if l.err == nil {
+			if !strings.Contains(mail, "\n"+url+"\n") || !strings.Contains(mail, "2026-12-14 10:00 UTC at the latest") || out.LinkExpires == nil || !out.LinkExpires.Equal(expires) {
+				t.Errorf("link expires %v; email:\n%s", out.LinkExpires, mail)
+			}
+			continue
+		}
+		if strings.Contains(mail, "no sign-in") || out.LinkExpires != nil || !strings.Contains(mail, agg.ReportURL) {
+			t.Errorf("without a link: expires %v; email:\n%s", out.LinkExpires, mail)
+		}
+	}
+}
+
 func TestNotifyFailureMode(t *testing.T) {
 	ctx := context.Background()
 	st := newStages(t)

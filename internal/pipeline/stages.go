@@ -42,6 +42,11 @@ type Notifier interface {
 	Notify(ctx context.Context, subject, body string) (messageID string, err error)
 }
 
+// Linker makes a link that opens a stored object without signing in.
+type Linker interface {
+	Link(ctx context.Context, key string) (store.Link, error)
+}
+
 // Stages is the configuration of the stages; one value serves every stage
 // and every run, and nothing in it changes during a run (what belongs to one
 // run is in the analyzer's Session). A Lambda fills in only what its stage
@@ -56,7 +61,15 @@ type Stages struct {
 	// answer (default offline.Analyzer).
 	Floor    analysis.Analyzer
 	Notifier Notifier
-	Format   logformat.Options // parser limits and format hint
+	// Links presigns the email's link to the HTML report (Notify); nil: the
+	// email links the S3 console only.
+	Links Linker
+	// QuietPrefixes hold the keys of scheduled runs (the Amplify fetch, the
+	// daily digest), which nobody waits for: a report under them with
+	// nothing to report sends no email (NotifyOn findings). Empty: every run
+	// emails.
+	QuietPrefixes []string
+	Format        logformat.Options // parser limits and format hint
 
 	MaxChunks    int
 	ChunkBytes   int64

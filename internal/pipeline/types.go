@@ -139,6 +139,9 @@ type NotifyOutput struct {
 	MessageID string `json:"message_id,omitempty"`
 	Subject   string `json:"subject"`
 	Reason    string `json:"reason,omitempty"` // why nothing was sent
+	// LinkExpires is when the email's presigned report link stops working
+	// at the latest (the link itself is not shown here).
+	LinkExpires *time.Time `json:"report_link_expires,omitempty"`
 }
 
 // ModelThrottled is returned by Analyze when Bedrock stayed throttled after the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/logsift/logsift/internal/analysis"
 )
@@ -52,24 +53,52 @@ func subjectWithFile(head, join, source string) string {
 	return head + join + safeFileName(source, room)
 }
 
+// EmailLinks are where an email points to the full report.
+type EmailLinks struct {
+	Console string // the object in the S3 console (signing in needed)
+	// Presigned opens the HTML report without signing in, until Expires at
+	// the latest; ExpiresExact is false when the credentials that signed it
+	// may expire sooner.
+	Presigned    string
+	Expires      time.Time
+	ExpiresExact bool
+}
+
+// maxLinkInMail: a longer link is left out rather than cut (a cut link is
+// broken); a presigned URL with a session token is 1-2 KB.
+const maxLinkInMail = 8 << 10
+
+// emailLink is a link as the template shows it.
+type emailLink struct {
+	URL, Until string
+	Exact      bool
+}
+
 // emailView is what the email template reads: the report's view within the
 // email's bounds, and the links the email carries.
 type emailView struct {
 	*view
-	ReportURL string // the full report (console or presigned link)
-	ModelWhy  string // why the model was unavailable and what to do, one line
+	Console   string     // the full report in the S3 console
+	Presigned *emailLink // the HTML report without signing in; nil for none
+	ModelWhy  string     // why the model was unavailable and what to do, one line
 }
 
 // EmailText writes the plain-text email for a report: the summary, the top
-// findings, what to do, and a link to the full report. The body is cut at
+// findings, what to do, and links to the full report. The body is cut at
 // maxEmailBytes.
-func EmailText(w io.Writer, r *Report, reportURL string) error {
+func EmailText(w io.Writer, r *Report, links EmailLinks) error {
 	if r == nil {
 		return fmt.Errorf("email: no report")
 	}
+	v := emailView{view: newView(r, emailBounds), ModelWhy: modelWhy(r.Analysis)}
+	if len(links.Console) <= maxLinkInMail {
+		v.Console = clean(links.Console, 0)
+	}
+	if links.Presigned != "" && len(links.Presigned) <= maxLinkInMail {
+		v.Presigned = &emailLink{URL: clean(links.Presigned, 0), Until: links.Expires.UTC().Format("2006-01-02 15:04 UTC"), Exact: links.ExpiresExact}
+	}
 	var b bytes.Buffer
-	ev := emailView{view: newView(r, emailBounds), ReportURL: clean(reportURL, detailLimit), ModelWhy: modelWhy(r.Analysis)}
-	if err := emailTmpl.Execute(&b, ev); err != nil {
+	if err := emailTmpl.Execute(&b, v); err != nil {
 		return fmt.Errorf("email: %w", err)
 	}
 	out := b.Bytes()

@@ -157,7 +157,7 @@ func TestGolden(t *testing.T) {
 	for name, r := range goldenReports(t) {
 		outs := map[string]func(*bytes.Buffer) error{
 			"email.txt": func(b *bytes.Buffer) error {
-				return EmailText(b, r, "https://console.aws.amazon.com/s3/object/bucket?prefix=reports/"+name+".html")
+				return EmailText(b, r, EmailLinks{Console: "https://console.aws.amazon.com/s3/object/bucket?prefix=reports/" + name + ".html"})
 			},
 		}
 		for _, f := range Formats {

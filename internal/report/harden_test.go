@@ -68,7 +68,7 @@ func TestReportsShowNoInvisibleCharacters(t *testing.T) {
 		outs[f] = render(t, r, f)
 	}
 	var mail bytes.Buffer
-	if err := EmailText(&mail, r, ""); err != nil {
+	if err := EmailText(&mail, r, EmailLinks{}); err != nil {
 		t.Fatal(err)
 	}
 	outs["email"] = mail.String()
@@ -146,7 +146,7 @@ func TestEmailDefangsAttackerURLs(t *testing.T) {
 	})
 	const link = "https://console.aws.amazon.com/s3/object/b?prefix=reports/x.html"
 	var mail bytes.Buffer
-	if err := EmailText(&mail, r, link); err != nil {
+	if err := EmailText(&mail, r, EmailLinks{Console: link}); err != nil {
 		t.Fatal(err)
 	}
 	out := strings.ReplaceAll(mail.String(), link, "")

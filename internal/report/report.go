@@ -42,6 +42,13 @@ type Report struct {
 	Timeline *evidence.Histogram `json:"timeline,omitempty"`
 }
 
+// NothingToReport reports whether a person need not see the report: no
+// finding, and every line of the input read (none rejected, no read error), so
+// that a log that stopped parsing does not pass for a quiet day.
+func (r *Report) NothingToReport() bool {
+	return len(r.Findings) == 0 && r.Input.Rejected == 0 && len(r.Input.Errors) == 0 && r.Input.Parsed > 0
+}
+
 // Source names what was analysed.
 type Source struct {
 	Name   string `json:"name"` // file path or s3://bucket/key

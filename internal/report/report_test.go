@@ -229,7 +229,7 @@ func TestTextStartsWithSummary(t *testing.T) {
 func TestTextNeutralisesControls(t *testing.T) {
 	r := hostileReport()
 	var mail bytes.Buffer
-	if err := EmailText(&mail, r, "https://example.com/r"); err != nil {
+	if err := EmailText(&mail, r, EmailLinks{Console: "https://example.com/r"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(mail.String(), "Campaigns: 1 campaign (2 addresses") {
@@ -454,7 +454,7 @@ func TestBoundedOutput(t *testing.T) {
 		}
 	}
 	var mail bytes.Buffer
-	if err := EmailText(&mail, r, "https://bucket.s3.amazonaws.com/reports/x.html?X-Amz-Signature=abc"); err != nil {
+	if err := EmailText(&mail, r, EmailLinks{Presigned: "https://bucket.s3.amazonaws.com/reports/x.html?X-Amz-Signature=abc", Expires: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if mail.Len() > 100<<10 {
@@ -505,7 +505,7 @@ func TestEmailModelWhy(t *testing.T) {
 		r.Analysis.ModelUnavailable = true
 		r.Analysis.Why = &analysis.Unavailability{Cause: cause, Reason: reason + "\x1b[31m"}
 		var b bytes.Buffer
-		if err := EmailText(&b, r, ""); err != nil {
+		if err := EmailText(&b, r, EmailLinks{}); err != nil {
 			t.Fatal(err)
 		}
 		out := strings.Join(strings.Fields(b.String()), " ") // unwrapped
@@ -520,7 +520,7 @@ func TestEmailModelWhy(t *testing.T) {
 		r := hostileReport()
 		r.Analysis = a
 		var b bytes.Buffer
-		if err := EmailText(&b, r, ""); err != nil {
+		if err := EmailText(&b, r, EmailLinks{}); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(b.String(), "Why:") {
@@ -585,5 +585,55 @@ func BenchmarkBuildRender(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+func TestEmailLinks(t *testing.T) {
+	const console = "https://eu-west-1.console.aws.amazon.com/s3/object/b?region=eu-west-1&prefix=reports%2Fx.html"
+	const presigned = "https://b.s3.eu-west-1.amazonaws.com/reports/x.html?X-Amz-Expires=604800&X-Amz-Signature=abc"
+	until := time.Date(2026, 12, 14, 9, 30, 59, 0, time.UTC)
+	tests := []struct {
+		name     string
+		links    EmailLinks
+		want     []string
+		wantNot  []string
+		wantLine string // a line that must appear on its own, unwrapped
+	}{
+		{name: "console only", links: EmailLinks{Console: console},
+			want: []string{"Full report (findings, evidence, blocklist, recommendations):\n" + console + "\n"}, wantNot: []string{"no sign-in", "works until"}},
+		{name: "presigned, credentials may expire sooner", links: EmailLinks{Console: console, Presigned: presigned, Expires: until},
+			want:     []string{"no sign-in needed:\n" + presigned + "\n", "2026-12-14 09:30 UTC at the latest", "can be sooner", "Afterwards, in the S3 console (sign in to AWS):\n" + console},
+			wantLine: presigned},
+		{name: "presigned, exact", links: EmailLinks{Console: console, Presigned: presigned, Expires: until, ExpiresExact: true},
+			want: []string{"This link works until 2026-12-14 09:30 UTC.\n"}, wantNot: []string{"at the latest", "sooner"}, wantLine: presigned},
+		// A link too long for the email is left out, not cut into a broken one.
+		{name: "presigned too long", links: EmailLinks{Console: console, Presigned: presigned + strings.Repeat("x", maxLinkInMail), Expires: until},
+			want: []string{console}, wantNot: []string{"no sign-in", "X-Amz-Expires"}},
+		{name: "control characters escaped", links: EmailLinks{Presigned: presigned + "\r\nBcc: x@example.com", Expires: until},
+			wantNot: []string{"\r\nBcc:", "\nBcc:"}},
+		{name: "no links", links: EmailLinks{}, wantNot: []string{"Full report ("}},
+	}
+	r := hostileReport()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mail bytes.Buffer
+			if err := EmailText(&mail, r, tt.links); err != nil {
+				t.Fatal(err)
+			}
+			out := mail.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("email lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("email has %q:\n%s", w, out)
+				}
+			}
+			if tt.wantLine != "" && !slices.Contains(strings.Split(out, "\n"), tt.wantLine) {
+				t.Errorf("the link is not a line of its own:\n%s", out)
+			}
+		})
 	}
 }
