@@ -150,7 +150,8 @@ func failureAdvice(stage string) []string {
 	common := []string{
 		"Open the execution in the Step Functions console: the failed state shows its input and the full error.",
 		"The Lambda's CloudWatch log group has the stage's log lines for this run.",
-		"To run again after fixing the cause, upload the file again (a new object version starts a new run).",
+		"To run again once a passing cause is gone (a throttled or unavailable service), redrive the execution: Redrive in the console, or aws stepfunctions redrive-execution, within 14 days.",
+		"If the file itself was at fault, upload the corrected file: changed content is a new run (the same bytes again are the same object version, whose failure was already reported).",
 	}
 	var specific []string
 	switch strings.ToLower(stage) {
