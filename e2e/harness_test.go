@@ -257,6 +257,9 @@ type lambdaFn struct {
 	mu      sync.Mutex // the RIE crashes on a second concurrent invoke
 	invokes atomic.Int32
 	errors  atomic.Int32
+	// crashes is how many of the next invokes end as if the function crashed after doing its work
+	// and before answering (the sandbox died): the caller sees Lambda's answer for a runtime exit.
+	crashes atomic.Int32
 }
 
 func startFunction(t *testing.T, id, bootstrap string, env []string, timeout string) *lambdaFn {
@@ -301,17 +304,30 @@ func (f *lambdaFn) invoke(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
+	status := resp.StatusCode
+	if f.crashes.Load() > 0 {
+		f.crashes.Add(-1)
+		status, out = http.StatusBadGateway, []byte(`{"errorType":"Runtime.ExitError","errorMessage":"RequestId: e2e Error: Runtime exited with error: signal: killed"}`)
+	}
 	var payload struct {
 		ErrorType    *string `json:"errorType"`
 		ErrorMessage *string `json:"errorMessage"`
 	}
-	if resp.StatusCode == http.StatusOK && json.Unmarshal(out, &payload) == nil && payload.ErrorType != nil && payload.ErrorMessage != nil {
+	switch {
+	case (status == http.StatusOK || status == http.StatusBadGateway) && json.Unmarshal(out, &payload) == nil && payload.ErrorType != nil && payload.ErrorMessage != nil:
+		// A handler error (200) or a runtime that exited or panicked (the RIE answers 502).
 		f.errors.Add(1)
+		status = http.StatusOK
+		w.Header().Set("X-Amz-Function-Error", "Unhandled")
+	case status == http.StatusOK && bytes.HasPrefix(out, []byte("Task timed out after ")):
+		// The RIE's plain-text timeout, as Lambda reports it.
+		f.errors.Add(1)
+		out, _ = json.Marshal(map[string]string{"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: e2e Error: " + string(out)})
 		w.Header().Set("X-Amz-Function-Error", "Unhandled")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amz-Executed-Version", "$LATEST")
-	w.WriteHeader(resp.StatusCode)
+	w.WriteHeader(status)
 	w.Write(out)
 }
 

@@ -43,6 +43,35 @@ type awsProxy struct {
 	mu    sync.Mutex
 	calls []call
 	bad   []string // requests that could not be attributed
+	// s3Faults answer the next matching S3 requests with S3's 500 InternalError instead of
+	// passing them on, as an S3 outage does.
+	s3Faults []s3Fault
+}
+
+// s3Fault is a run of S3 500s for the requests match selects.
+type s3Fault struct {
+	match func(*http.Request) bool
+	left  int
+}
+
+// failS3 answers the next n S3 requests that match with a 500.
+func (p *awsProxy) failS3(n int, match func(*http.Request) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.s3Faults = append(p.s3Faults, s3Fault{match: match, left: n})
+}
+
+// s3Fault consumes a fault for r, if one matches.
+func (p *awsProxy) s3Fault(r *http.Request) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.s3Faults {
+		if f := &p.s3Faults[i]; f.left > 0 && f.match(r) {
+			f.left--
+			return true
+		}
+	}
+	return false
 }
 
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([^/]+)/([^/]+)/aws4_request`)
@@ -88,6 +117,10 @@ func (p *awsProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	switch {
+	case service == "s3" && p.s3Fault(r):
+		rec.Header().Set("Content-Type", "application/xml")
+		rec.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(rec, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>E2E0FAULT</RequestId></Error>`)
 	case service == "bedrock" && p.bedrock != nil:
 		p.bedrock.ServeHTTP(rec, r)
 	case service == "amplify" && p.amplify != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"regexp"
@@ -697,4 +698,48 @@ func splitExampleActors(t *testing.T, data []byte) (planted, others []string) {
 		t.Fatalf("sample log: %d planted and %d other actors", len(planted), len(others))
 	}
 	return planted, others
+}
+
+// TestPipelineRetriesTransientFailures makes S3 fail under Filter for every attempt the SDK makes
+// (three 500s), and makes Parse and Notify crash once each after doing their work: the state
+// machine retries each (intervals shortened for the test), the report goes out, and Notify's
+// sent marker keeps the retried notification from sending a second email.
+func TestPipelineRetriesTransientFailures(t *testing.T) {
+	t.Parallel()
+	model := bedrocktest.NewServer(bedrocktest.AnswerFromEvidence)
+	t.Cleanup(model.Close)
+	st := deploy(t, stackOptions{bedrockURL: model.URL, fastRetries: true})
+	st.proxies["FilterFunction"].failS3(3, func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/evidence/")
+	})
+	st.fns["ParseFunction"].crashes.Store(1)
+	st.fns["NotifyFunction"].crashes.Store(1)
+	fx := makeFixture()
+	out := st.succeed(st.upload("uploads/access.log", fx.log))
+
+	for _, c := range []struct{ id, errName string }{
+		{"ParseFunction", "Runtime.ExitError"},
+		{"FilterFunction", "TransientError"},
+		{"NotifyFunction", "Runtime.ExitError"},
+	} {
+		if got, failed := st.fns[c.id].invokes.Load(), st.fns[c.id].errors.Load(); got != 2 || failed != 1 {
+			t.Errorf("%s invoked %d times, %d failed; want 2 and 1 (one %s, retried)", c.id, got, failed, c.errName)
+		}
+	}
+	history := st.history(*out.ExecutionArn)
+	for _, want := range []string{"TransientError: ", "Runtime.ExitError: "} {
+		if !strings.Contains(history, want) {
+			t.Errorf("history has no %s failure:\n%s", strings.TrimSuffix(want, ": "), history)
+		}
+	}
+	final := st.finalState(*out.Output)
+	checkFindings(t, st.report(final.Aggregate.Report.JSON), fx)
+	mails := st.emails(2, 10*time.Second)
+	if len(mails) != 1 {
+		t.Fatalf("got %d emails, want 1 (the retried Notify found its sent marker)", len(mails))
+	}
+	checkEmailNames(t, mails[0], fx)
+	if final.Notify.Sent || !strings.Contains(final.Notify.Reason, "already sent") {
+		t.Errorf("the retried Notify: %+v; want nothing sent, as the first attempt had", final.Notify)
+	}
 }

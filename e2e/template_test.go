@@ -524,3 +524,132 @@ func TestModelProfileFollowsRegion(t *testing.T) {
 		})
 	}
 }
+
+// TestNoRunLostUnseen checks what template.yaml and the definition do for runs that never reach a
+// report (moto delivers no EventBridge event to Step Functions and keeps no alarms, so this is
+// read from the template): an upload event EventBridge cannot deliver goes, after its retries, to
+// an encrypted dead-letter queue only the rule may write to, whose alarm emails; one alarm emails
+// for executions that failed, timed out or were aborted; every stage retries its transient errors
+// and crashes.
+func TestNoRunLostUnseen(t *testing.T) {
+	tpl, err := loadTemplate(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	getAtt := func(n *yaml.Node) string {
+		if n == nil || n.Tag != "!GetAtt" {
+			return ""
+		}
+		return n.Value
+	}
+	target := lookup(tpl.properties("UploadRule"), "Targets").Content[0]
+	if lookup(target, "RetryPolicy", "MaximumRetryAttempts") == nil {
+		t.Error("the upload rule's target has no RetryPolicy")
+	}
+	dlq, _, _ := strings.Cut(getAtt(lookup(target, "DeadLetterConfig", "Arn")), ".")
+	if dlq == "" || lookup(tpl.root, "Resources", dlq, "Type").Value != "AWS::SQS::Queue" {
+		t.Fatalf("the upload rule's target has no dead-letter queue")
+	}
+	if sse := lookup(tpl.properties(dlq), "SqsManagedSseEnabled"); (sse == nil || sse.Value != "true") && lookup(tpl.properties(dlq), "KmsMasterKeyId") == nil {
+		t.Errorf("%s is not encrypted", dlq)
+	}
+	// Its policy: only EventBridge, only for the upload rule, may send; nothing without TLS.
+	var allows, denies int
+	for _, id := range mappingKeys(lookup(tpl.root, "Resources")) {
+		if lookup(tpl.root, "Resources", id, "Type").Value != "AWS::SQS::QueuePolicy" {
+			continue
+		}
+		for _, st := range lookup(tpl.properties(id), "PolicyDocument", "Statement").Content {
+			switch lookup(st, "Effect").Value {
+			case "Allow":
+				allows++
+				if lookup(st, "Principal", "Service").Value != "events.amazonaws.com" || lookup(st, "Action").Value != "sqs:SendMessage" ||
+					getAtt(lookup(st, "Resource")) != dlq+".Arn" || getAtt(lookup(st, "Condition", "ArnEquals", "aws:SourceArn")) != "UploadRule.Arn" {
+					t.Errorf("%s: an Allow other than EventBridge sending for the upload rule (line %d)", id, st.Line)
+				}
+			case "Deny":
+				if lookup(st, "Condition", "Bool", "aws:SecureTransport").Value == "false" {
+					denies++
+				}
+			}
+		}
+	}
+	if allows != 1 || denies != 1 {
+		t.Errorf("dead-letter queue policy: %d Allow and %d TLS Deny statements, want 1 and 1", allows, denies)
+	}
+	// Alarms, each emailing the topic.
+	var dlqAlarm bool
+	executions := map[string]bool{}
+	for _, id := range mappingKeys(lookup(tpl.root, "Resources")) {
+		if lookup(tpl.root, "Resources", id, "Type").Value != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		p := tpl.properties(id)
+		if a := lookup(p, "AlarmActions"); a == nil || len(a.Content) != 1 || a.Content[0].Value != "ReportTopic" {
+			t.Errorf("alarm %s does not email the report topic", id)
+		}
+		if lookup(p, "MetricName") != nil && lookup(p, "MetricName").Value == "ApproximateNumberOfMessagesVisible" &&
+			getAtt(lookup(lookup(p, "Dimensions").Content[0], "Value")) == dlq+".QueueName" {
+			dlqAlarm = true
+		}
+		if ms := lookup(p, "Metrics"); ms != nil {
+			for _, m := range ms.Content {
+				if name := lookup(m, "MetricStat", "Metric", "MetricName"); name != nil &&
+					lookup(lookup(m, "MetricStat", "Metric", "Dimensions").Content[0], "Value").Value == "LogsiftStateMachine" {
+					executions[name.Value] = true
+				}
+			}
+		}
+	}
+	if !dlqAlarm {
+		t.Errorf("no alarm on messages in %s", dlq)
+	}
+	for _, m := range []string{"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} {
+		if !executions[m] {
+			t.Errorf("no alarm covers %s", m)
+		}
+	}
+	// Every Task retries transient errors and crashes, and nothing retries everything.
+	b, err := os.ReadFile(definitionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def map[string]any
+	if err := json.Unmarshal(b, &def); err != nil {
+		t.Fatal(err)
+	}
+	tasks := 0
+	var walk func(states map[string]any)
+	walk = func(states map[string]any) {
+		for name, v := range states {
+			st := v.(map[string]any)
+			if proc, ok := st["ItemProcessor"].(map[string]any); ok {
+				walk(proc["States"].(map[string]any))
+			}
+			if st["Type"] != "Task" {
+				continue
+			}
+			tasks++
+			retried := map[string]bool{}
+			for _, r := range st["Retry"].([]any) {
+				for _, e := range r.(map[string]any)["ErrorEquals"].([]any) {
+					retried[e.(string)] = true
+				}
+			}
+			for _, e := range []string{"TransientError", "Lambda.Unknown", "Runtime.ExitError", "Lambda.ServiceException"} {
+				if !retried[e] {
+					t.Errorf("state %s does not retry %s", name, e)
+				}
+			}
+			for _, e := range []string{"States.ALL", "States.TaskFailed", "NoConfirmedSubscription"} {
+				if retried[e] {
+					t.Errorf("state %s retries %s", name, e)
+				}
+			}
+		}
+	}
+	walk(def["States"].(map[string]any))
+	if tasks != 6 {
+		t.Errorf("%d Task states, want 6 (Parse, Filter, Analyze, Aggregate, Notify, NotifyFailure)", tasks)
+	}
+}

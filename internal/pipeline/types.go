@@ -173,3 +173,13 @@ func (e *NoConfirmedSubscription) Error() string {
 		"sent to the stack's NotificationEmail address), then redrive this execution to send it: " +
 		"Redrive in the Step Functions console, or aws stepfunctions redrive-execution --execution-arn " + arn
 }
+
+// TransientError is a stage's failure that may pass if the stage runs again:
+// an AWS call that failed after the SDK's own retries with a 5xx, throttling
+// or a broken connection (awsenv.Start wraps such errors). Its type name is
+// the Lambda errorType the state machine's Retry matches, so keep the name;
+// every stage is safe to run again (see docs/design.md, "Retries").
+type TransientError struct{ Err error }
+
+func (e *TransientError) Error() string { return "transient: " + e.Err.Error() }
+func (e *TransientError) Unwrap() error { return e.Err }
