@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/logsift/logsift/internal/analysis"
 	"github.com/logsift/logsift/internal/bedrock"
 	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
@@ -199,7 +200,7 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	if f.model != "" && rep.Analysis.ModelUnavailable {
 		// The library says what happened (the report's notes); what to do
 		// about it is this front end's to say.
-		fmt.Fprintln(stderr, modelAdvice)
+		fmt.Fprintln(stderr, modelMessage(rep.Analysis))
 	}
 	w := stdout
 	if f.out != "" {
@@ -227,11 +228,32 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	return exitClean, nil
 }
 
-// modelAdvice is what to check when --model could not be used for all of a
-// report.
-const modelAdvice = "logsift: the model was not used for all of this report (its notes say why). Check the AWS credentials " +
-	"(AWS_PROFILE or the environment), the region (--region), that access to the model is enabled in the Bedrock console " +
-	"of that region, and the model id's inference-profile prefix (us., eu., apac., global.); or run without --model for the offline analysis."
+// modelAdvice is what to do, from a laptop, about each reason the model
+// could not be used (the email says what to do on AWS).
+var modelAdvice = map[analysis.Cause]string{
+	analysis.CauseModelAccess: "enable access to the model in the Bedrock console of that region (--region)",
+	analysis.CauseMarketplace: "invoke the model once from the Bedrock console's playground as an administrator (or a user allowed aws-marketplace:Subscribe) to start the account's subscription",
+	analysis.CauseUseCaseForm: "submit Anthropic's one-time use-case form in the Bedrock console (Model catalog, the model's page)",
+	analysis.CausePermission:  "your AWS identity may not call bedrock:InvokeModel on this inference profile and the models it routes to",
+	analysis.CauseModelID:     "check the model id and that its inference-profile prefix (us., eu., apac., global.) serves the region (--region)",
+	analysis.CauseCredentials: "check the AWS credentials (AWS_PROFILE or the environment)",
+	analysis.CauseThrottled:   "try again later, or ask for a higher Bedrock quota",
+	analysis.CauseBudget:      "raise --token-budget",
+}
+
+// modelMessage says, when --model was not used for all of a report, why and
+// what to do.
+func modelMessage(a report.AnalysisInfo) string {
+	msg := "logsift: the model was not used for all of this report"
+	if a.Why == nil {
+		return msg + " (its notes say why); or run without --model for the offline analysis."
+	}
+	msg += ": " + printable(strings.TrimSuffix(a.Why.Reason, "."))
+	if advice := modelAdvice[a.Why.Cause]; advice != "" {
+		msg += "; " + advice
+	}
+	return msg + "; or run without --model for the offline analysis."
+}
 
 // printable escapes what would act on a terminal instead of showing (control
 // and invisible format characters, invalid UTF-8) in a message that may carry

@@ -150,43 +150,60 @@ func TestFlagsAfterFiles(t *testing.T) {
 }
 
 // A model that cannot be used: the report says what happened, in its notes,
-// and the CLI says what to check; the advice for a person at a terminal is
-// not in the report, which on AWS goes by email.
+// and the CLI says why and what to do about that cause from a laptop; the
+// advice for a person at a terminal is not in the report, which on AWS goes
+// by email.
 func TestModelUnavailableAdvice(t *testing.T) {
-	srv := bedrocktest.NewServer(bedrocktest.AlwaysError("AccessDeniedException", "You don't have access to the model with the specified model ID."))
-	defer srv.Close()
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": srv.URL,
-	} {
-		t.Setenv(k, v)
-	}
 	attack := benignLine + `198.51.100.23 - - [20/Nov/2026:08:00:01 +0000] "GET /.env HTTP/1.1" 200 931 "-" "curl/8.0"` + "\n" +
 		`198.51.100.23 - - [20/Nov/2026:08:00:02 +0000] "GET /.git/config HTTP/1.1" 200 220 "-" "curl/8.0"` + "\n"
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"analyze", "--model", "us.anthropic.claude-haiku-4-5-20251001-v1:0", "--region", "us-east-1", "--format", "json", writeFile(t, "a.log", attack)}, &stdout, &stderr)
-	if code != exitFindings {
-		t.Fatalf("exit %d; stderr: %s", code, stderr.String())
+	const model = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+	tests := []struct {
+		name        string
+		reply       bedrocktest.Reply
+		notes, hint string // in the report's notes; on stderr
+	}{
+		{"no model access", bedrocktest.NoModelAccess(), "access to " + model + " was denied in us-east-1", "enable access to the model"},
+		{"no Marketplace subscription", bedrocktest.NoMarketplaceSubscription(), "no AWS Marketplace subscription", "from the Bedrock console's playground"},
+		{"use-case form", bedrocktest.UseCaseFormMissing(), "use-case form has not been submitted", "use-case form in the Bedrock console"},
+		{"invalid model id", bedrocktest.InvalidModelID(), model, "inference-profile prefix"},
+		{"not authorized", bedrocktest.NotAuthorized("arn:aws:iam::123456789012:user/dev", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"+model), "IAM policy does not allow", "your AWS identity may not call"},
 	}
-	var rep struct {
-		Analysis struct {
-			ModelUnavailable bool     `json:"model_unavailable"`
-			Notes            []string `json:"notes"`
-		} `json:"analysis"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatal(err)
-	}
-	notes := strings.Join(rep.Analysis.Notes, "\n")
-	if !rep.Analysis.ModelUnavailable || !strings.Contains(notes, "access to us.anthropic.claude-haiku-4-5-20251001-v1:0 was denied in us-east-1") {
-		t.Errorf("report does not say what happened: %q", notes)
-	}
-	if strings.Contains(notes, "--model") {
-		t.Errorf("CLI advice in the report: %q", notes)
-	}
-	if !strings.Contains(stderr.String(), "run without --model") {
-		t.Errorf("stderr does not say what to do: %s", stderr.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := bedrocktest.NewServer(func(bedrocktest.Request) bedrocktest.Reply { return tt.reply })
+			defer srv.Close()
+			dir := t.TempDir()
+			for k, v := range map[string]string{
+				"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+				"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+				"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": srv.URL,
+			} {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"analyze", "--model", model, "--region", "us-east-1", "--format", "json", writeFile(t, "a.log", attack)}, &stdout, &stderr)
+			if code != exitFindings {
+				t.Fatalf("exit %d; stderr: %s", code, stderr.String())
+			}
+			var rep struct {
+				Analysis struct {
+					ModelUnavailable bool     `json:"model_unavailable"`
+					Notes            []string `json:"notes"`
+				} `json:"analysis"`
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(rep.Analysis.Notes, "\n")
+			if !rep.Analysis.ModelUnavailable || !strings.Contains(notes, tt.notes) {
+				t.Errorf("report does not say what happened: %q", notes)
+			}
+			if strings.Contains(notes, "--") || strings.Contains(notes, tt.hint) {
+				t.Errorf("CLI advice in the report: %q", notes)
+			}
+			if msg := stderr.String(); !strings.Contains(msg, tt.hint) || !strings.Contains(msg, "run without --model") {
+				t.Errorf("stderr does not say what to do (%q): %s", tt.hint, msg)
+			}
+		})
 	}
 }

@@ -162,7 +162,7 @@ func failureAdvice(stage string) []string {
 	case "filter":
 		specific = []string{"The rules stage failed on a chunk of the parsed log; the error names the chunk."}
 	case "analyze":
-		specific = []string{"The model call failed. If the error says access is denied or the model is not enabled, enable the model in the Bedrock console (model access) in this region and check that the function's role may invoke the inference profile; if it says throttled, try again later or raise the Bedrock quota."}
+		specific = []string{"Analyzing the chunk failed outside the model call (a model that cannot be used only makes the report come from the rules, and its email says why); the error says what went wrong."}
 	case "chunks":
 		specific = []string{"The Map over the chunks failed by itself, not in a chunk's Filter or Analyze; the error says why."}
 	case "aggregate":
