@@ -216,6 +216,7 @@ func TestPipelineReportsOnce(t *testing.T) {
 			t.Errorf("report %q: %v", k, err)
 		}
 	}
+	checkAddressFile(t, st, rep, final.Aggregate.Report.Addresses)
 
 	// EventBridge delivers at least once: the same event again sends nothing.
 	again := st.execute(ev, runTimeout)
@@ -227,6 +228,29 @@ func TestPipelineReportsOnce(t *testing.T) {
 	}
 	if more := st.emails(1, 3*time.Second); len(more) != 0 {
 		t.Errorf("second run sent %d more emails: %q", len(more), more[0].Subject)
+	}
+}
+
+// checkAddressFile reads the report's address file from the bucket: a line
+// per suspicious address, each finding's among them.
+func checkAddressFile(t *testing.T, st *stack, rep *report.Report, key string) {
+	t.Helper()
+	if rep.AddressFile == nil || !strings.HasSuffix(rep.AddressFile.Name, "/"+key) || !strings.HasSuffix(key, ".addresses.csv") {
+		t.Fatalf("address file %+v, stored at %q", rep.AddressFile, key)
+	}
+	lines := strings.Split(strings.TrimSpace(st.object(key)), "\n")
+	if lines[0] != "address,severity,categories,finding,group" || int64(len(lines)-1) != rep.AddressFile.Addresses {
+		t.Errorf("address file: header %q, %d addresses, the report says %d", lines[0], len(lines)-1, rep.AddressFile.Addresses)
+	}
+	listed := map[string]bool{}
+	for _, l := range lines[1:] {
+		a, _, _ := strings.Cut(l, ",")
+		listed[a] = true
+	}
+	for _, f := range rep.Findings {
+		if len(f.Evidence.Members) == 0 && !listed[f.Actor] {
+			t.Errorf("finding %s is not in the address file", f.Actor)
+		}
 	}
 }
 

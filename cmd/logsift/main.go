@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -185,6 +186,9 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 	if !f.quiet && isTerminal(stderr) {
 		progress = terminalProgress(stderr)
 	}
+	if f.out != "" {
+		st.AddressFile = addressFileFor(f.out)
+	}
 	var rep *report.Report
 	if f.staged {
 		rep, err = f.runStaged(ctx, st, files, stderr)
@@ -219,6 +223,9 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 			return exitError, fmt.Errorf("write report: %w", err)
 		}
 		fmt.Fprintf(stderr, "report written to %s\n", f.out)
+	}
+	if a := rep.AddressFile; a != nil {
+		fmt.Fprintf(stderr, "%d suspicious addresses listed in %s\n", a.Addresses, printable(a.Name))
 	}
 	for _, fd := range rep.Findings {
 		if fd.Severity >= failOn {
@@ -294,6 +301,46 @@ func terminalProgress(w io.Writer) pipeline.Progress {
 	}
 }
 
+// keepAddressFile copies a staged run's address file out of the folder that
+// stood in for the bucket: beside --out, or else (when the report groups
+// addresses it does not list) to a temporary file; with --work it stays there.
+func (f *flags) keepAddressFile(ctx context.Context, st *pipeline.Stages, rep *report.Report, key string) error {
+	if rep.AddressFile == nil || f.work != "" {
+		return nil
+	}
+	if f.out == "" && rep.Summary.Grouped == 0 {
+		rep.AddressFile = nil
+		return nil
+	}
+	var dst *os.File
+	var err error
+	if f.out != "" {
+		dst, err = os.Create(st.AddressFile)
+	} else {
+		dst, err = os.CreateTemp("", "logsift-addresses-*.csv")
+	}
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	src, err := st.Store.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if _, err := io.Copy(dst, src); err != nil {
+		return fmt.Errorf("address file: %w", err)
+	}
+	rep.AddressFile.Name = dst.Name()
+	return dst.Close()
+}
+
+// addressFileFor is the address file beside a report: report.json ->
+// report.addresses.csv.
+func addressFileFor(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + ".addresses.csv"
+}
+
 // runStaged runs the AWS stage sequence with a folder standing in for S3.
 func (f *flags) runStaged(ctx context.Context, st *pipeline.Stages, files []string, stderr io.Writer) (*report.Report, error) {
 	if len(files) != 1 {
@@ -312,6 +359,9 @@ func (f *flags) runStaged(ctx context.Context, st *pipeline.Stages, files []stri
 	st.TempDir = dir
 	rep, out, err := st.RunStaged(ctx, files[0])
 	if err != nil {
+		return nil, err
+	}
+	if err := f.keepAddressFile(ctx, st, rep, out.Report.Addresses); err != nil {
 		return nil, err
 	}
 	if f.work != "" {

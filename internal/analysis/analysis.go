@@ -122,6 +122,11 @@ type RecommendInput struct {
 	Actors    []evidence.Actor    `json:"actors"` // suspicious actors, worst first
 	Verdicts  []Verdict           `json:"verdicts"`
 	Campaigns []evidence.Campaign `json:"campaigns"`
+	// Blockable, when not zero, counts every address at the blocklist's
+	// severity, those counted in groups included; AddressFile names the
+	// file that lists them all.
+	Blockable   int64  `json:"blockable,omitempty"`
+	AddressFile string `json:"address_file,omitempty"`
 }
 
 // RecommendResult is the prioritised advice.

@@ -62,7 +62,7 @@ func merge(actors []evidence.Actor, rules, model []Verdict) ([]Verdict, []string
 			n.Addf("model rated %s %s; kept the rules' %s and their rationale", a.Actor, m.Severity, floor.Severity)
 		}
 		if missing := missing(floor.Categories, m.Categories); len(missing) > 0 {
-			n.Addf("model left out %s for %s; kept from the rules", joinCategories(missing), a.Actor)
+			n.Addf("model left out %s for %s; kept from the rules", evidence.JoinCategories(missing, ", "), a.Actor)
 		}
 		v := m
 		v.Actor = a.Actor
@@ -97,14 +97,6 @@ func missing(want, got []evidence.Category) []evidence.Category {
 		}
 	}
 	return out
-}
-
-func joinCategories(cs []evidence.Category) string {
-	s := make([]string, len(cs))
-	for i, c := range cs {
-		s[i] = string(c)
-	}
-	return strings.Join(s, ", ")
 }
 
 func few(ids []string) string {

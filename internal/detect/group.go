@@ -117,6 +117,8 @@ func setGroupKey(g *evidence.Group, level int) {
 	}
 	if level >= levelSeverity {
 		g.Categories = []evidence.Category{}
+	} else {
+		g.Categories = slices.Clone(g.Categories)
 	}
 	var parts []string
 	state := "suspicious"
@@ -126,7 +128,7 @@ func setGroupKey(g *evidence.Group, level int) {
 	if g.Coarse {
 		parts = append(parts, fmt.Sprintf("other %s clients at %s", state, g.Severity))
 		if len(g.Categories) > 0 {
-			parts = append(parts, "categories "+joinCategories(g.Categories))
+			parts = append(parts, "categories "+evidence.JoinCategories(g.Categories, ", "))
 		}
 	} else {
 		var rs []string
@@ -157,14 +159,6 @@ func setGroupKey(g *evidence.Group, level int) {
 	h.Write([]byte(key))
 	g.ID = fmt.Sprintf("g%013x", h.Sum64()>>12)
 	g.Key = truncate(key, 400)
-}
-
-func joinCategories(cs []evidence.Category) string {
-	s := make([]string, len(cs))
-	for i, c := range cs {
-		s[i] = string(c)
-	}
-	return strings.Join(s, ", ")
 }
 
 // groupSet gathers groups by ID and keeps their number bounded.
@@ -273,3 +267,16 @@ func MergeGroups(limit int, lists ...[]evidence.Group) []evidence.Group {
 
 // GroupOf is the one-member group an actor's evidence belongs to.
 func GroupOf(a *evidence.Actor) evidence.Group { return groupOf(a) }
+
+// CoarseGroupIDs are the IDs of the coarse groups (by severity and
+// categories, then by severity) that an actor's behaviour folds into when
+// there are too many groups: with the IDs of its own behaviour (which only
+// the engine can name), where an address list finds the group an actor is
+// counted in.
+func CoarseGroupIDs(weak bool, sev evidence.Severity, cats []evidence.Category) []string {
+	g := evidence.Group{Weak: weak, Severity: sev, Categories: cats}
+	setGroupKey(&g, levelCategories)
+	ids := []string{g.ID}
+	setGroupKey(&g, levelSeverity)
+	return append(ids, g.ID)
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logsift/logsift/internal/addrlist"
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
 )
@@ -19,6 +20,20 @@ import (
 // the group of its behaviour (group.go); Counts accounts for all of them. It
 // may be called more than once.
 func (e *Engine) Result(chunk int) evidence.Chunk {
+	c, _ := e.ResultWith(chunk, nil)
+	return c
+}
+
+// AddressSink receives the address list of a Result (addrlist.Writer).
+type AddressSink interface {
+	Actor(addrlist.Actor) error
+	Block(addrlist.Block) error
+}
+
+// ResultWith is Result, and gives list (when not nil) every actor with rule
+// matches, in address order, each block's closed by its count of actors:
+// what the report's address file is made from.
+func (e *Engine) ResultWith(chunk int, list AddressSink) (evidence.Chunk, error) {
 	out := evidence.Chunk{
 		Chunk:       chunk,
 		Requests:    e.requests,
@@ -30,21 +45,31 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 	groups := newGroupSet(e.cfg.GroupLimit)
 	suspicious, weak, logins := detailLimits(&e.cfg, func(a evidence.Actor) { groups.add(groupOf(&a)) })
 
-	rotated := map[netip.Prefix]bool{}
+	// A rotating scan's members are listed as its addresses, reported as
+	// the scan's prefix.
+	rotated := map[netip.Prefix]*addrlist.Actor{}
 	rots := e.rotations()
 	neighbours := e.rotationNeighbours(rots)
 	for i, r := range rots {
-		for _, m := range r.members {
-			rotated[m] = true
-		}
 		a := e.rotationEvidence(r, neighbours[i])
 		out.Counts.Suspicious += a.Clients()
+		l := listed(&a)
+		for _, m := range r.members {
+			rotated[m] = &l
+		}
 		suspicious.add(a)
 	}
+	blocks := blockCounter{list: list}
 	linked := map[[2]string]*evidence.LinkedPath{}
 	for _, key := range e.actorKeys() {
 		st := e.actors[key]
-		if rotated[key] {
+		if err := blocks.next(key); err != nil {
+			return out, err
+		}
+		if l := rotated[key]; l != nil {
+			if err := blocks.actor(key, *l); err != nil {
+				return out, err
+			}
 			continue
 		}
 		if st.rich == nil {
@@ -67,6 +92,11 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 			continue
 		}
 		a := e.actorEvidence(key, st, hits, weakHits)
+		if list != nil {
+			if err := blocks.actor(key, listed(&a)); err != nil {
+				return out, err
+			}
+		}
 		switch {
 		case len(hits) > 0:
 			out.Counts.Suspicious++
@@ -80,13 +110,69 @@ func (e *Engine) Result(chunk int) evidence.Chunk {
 			weak.add(a)
 		}
 	}
+	if err := blocks.next(netip.Prefix{}); err != nil {
+		return out, err
+	}
 	out.Suspicious = append(out.Suspicious, suspicious.list()...)
 	out.Weak = append(append(out.Weak, weak.list()...), logins.list()...)
 	out.Groups = groups.list()
 	if len(linked) > 0 {
 		out.Linked = linkedPaths(linked)
 	}
-	return out
+	return out, nil
+}
+
+// listed is an actor as the address list names it: the detailed actor it
+// is reported as and the groups its behaviour is counted in, finest first.
+func listed(a *evidence.Actor) addrlist.Actor {
+	g := groupOf(a)
+	l := addrlist.Actor{Actor: a.Actor, Finding: a.Actor, Groups: []string{g.ID}, Weak: g.Weak, Severity: g.Severity, Categories: g.Categories}
+	if len(g.UserAgents) > 0 {
+		setGroupKey(&g, levelNoUA)
+		l.Groups = append(l.Groups, g.ID)
+	}
+	return l
+}
+
+// blockCounter writes the address list's actors and, when the next actor
+// is in another block, the count of the block it closes. Actors come in
+// address order, so each block's are together.
+type blockCounter struct {
+	list   AddressSink
+	block  netip.Prefix
+	actors int64
+	listed bool
+}
+
+// next counts key in its block, closing the previous block first; the
+// zero prefix closes the last one.
+func (b *blockCounter) next(key netip.Prefix) error {
+	if b.list == nil {
+		return nil
+	}
+	var blk netip.Prefix
+	if key.IsValid() {
+		blk = record.Block(key.Addr())
+	}
+	if blk != b.block {
+		if b.listed {
+			if err := b.list.Block(addrlist.Block{Prefix: b.block, Actors: b.actors}); err != nil {
+				return err
+			}
+		}
+		b.block, b.actors, b.listed = blk, 0, false
+	}
+	b.actors++
+	return nil
+}
+
+func (b *blockCounter) actor(key netip.Prefix, l addrlist.Actor) error {
+	if b.list == nil {
+		return nil
+	}
+	b.listed = true
+	l.Actor = record.ActorString(key)
+	return b.list.Actor(l)
 }
 
 // actorKeys are the engine's actors in address order, so that a Result

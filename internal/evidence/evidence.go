@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -67,6 +68,15 @@ func (c Category) Rank() int {
 		return i
 	}
 	return len(Categories)
+}
+
+// JoinCategories writes the categories' names with sep between them.
+func JoinCategories(cs []Category, sep string) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, sep)
 }
 
 // SortCategories orders cs as Categories does (most severe family first),

@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -15,10 +18,40 @@ import (
 	"github.com/logsift/logsift/internal/report"
 )
 
-// chunkResult is one chunk's evidence and verdicts, as Aggregate loads them.
-type chunkResult struct {
-	Evidence evidence.Chunk
-	Verdicts *analysis.ClassifyResult // nil when the chunk was not analysed
+// runEvidence gathers the chunks' evidence and verdicts as they are loaded,
+// one at a time: the evidence merges within the detail limits
+// (detect.Merger), so it holds no more than one chunk's whatever the count.
+type runEvidence struct {
+	merger       *detect.Merger
+	timeline     evidence.Histogram
+	verdicts     []analysis.Verdict
+	observations []analysis.Observation
+	info         report.AnalysisInfo
+	lists        []listSource // the chunks' address lists
+}
+
+func (s *Stages) newRunEvidence() *runEvidence {
+	return &runEvidence{merger: detect.NewMerger(s.Detect), info: report.AnalysisInfo{Analyzer: s.analyzer().Name()}}
+}
+
+// add merges a chunk's evidence and its verdicts (nil when the chunk was
+// not analysed) and remembers its address list.
+func (re *runEvidence) add(ev evidence.Chunk, v *analysis.ClassifyResult, list listSource) {
+	re.merger.Add(ev)
+	re.timeline.Merge(ev.Timeline)
+	if list != nil {
+		re.lists = append(re.lists, list)
+	}
+	if v == nil {
+		return
+	}
+	re.verdicts = append(re.verdicts, v.Verdicts...)
+	re.observations = append(re.observations, v.Observations...)
+	re.info.Notes = append(re.info.Notes, v.Notes...)
+	re.info.Usage.Add(v.Usage)
+	re.info.Truncated = re.info.Truncated || v.OverBudget > 0
+	re.info.ModelUnavailable = re.info.ModelUnavailable || v.ModelUnavailable
+	re.info.Why = cmp.Or(re.info.Why, v.Why)
 }
 
 // Aggregate merges the chunks' evidence and verdicts, finds campaigns across
@@ -33,24 +66,26 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 			return out, fmt.Errorf("load input account: %w", err)
 		}
 	}
-	chunks := make([]chunkResult, 0, len(in.Chunks))
+	re := s.newRunEvidence()
 	for _, c := range in.Chunks {
-		var cr chunkResult
-		if err := s.getJSON(ctx, c.EvidenceKey, &cr.Evidence); err != nil {
+		var ev evidence.Chunk
+		if err := s.getJSON(ctx, c.EvidenceKey, &ev); err != nil {
 			return out, fmt.Errorf("load evidence of chunk %d: %w", c.Chunk, err)
 		}
+		var v *analysis.ClassifyResult
 		if c.VerdictsKey != "" {
-			cr.Verdicts = new(analysis.ClassifyResult)
-			if err := s.getJSON(ctx, c.VerdictsKey, cr.Verdicts); err != nil {
+			v = new(analysis.ClassifyResult)
+			if err := s.getJSON(ctx, c.VerdictsKey, v); err != nil {
 				return out, fmt.Errorf("load verdicts of chunk %d: %w", c.Chunk, err)
 			}
 		} else if c.ModelUnavailable {
 			// The state machine gave up on a throttled model for this chunk.
-			cr.Verdicts = &analysis.ClassifyResult{ModelUnavailable: true,
+			v = &analysis.ClassifyResult{ModelUnavailable: true,
 				Why:   &analysis.Unavailability{Cause: analysis.CauseThrottled, Reason: "Bedrock stayed throttled through the state machine's retries"},
 				Notes: []string{fmt.Sprintf("chunk %d: the model stayed throttled; verdicts come from the rules", c.Chunk)}}
 		}
-		chunks = append(chunks, cr)
+		key := s.addressesKey(p.Run, c.Chunk)
+		re.add(ev, v, func() (io.ReadCloser, error) { return gunzipped(s.Store.Open(ctx, key)) })
 	}
 	src := report.Source{
 		Name:   "s3://" + p.Source.Bucket + "/" + p.Source.Key,
@@ -60,12 +95,29 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 		Gzip:   p.Gzip,
 	}
 	run := analysis.RunInfo{Format: runFormat(p.Format), Deadline: deadline(ctx)}
-	rep, err := s.buildReport(ctx, run, s.analyzer().Begin(run), src, input, chunks)
+	base := s.reportBase(p.Source, p.Run)
+	out.Report = ReportKeys{JSON: base + ".json", HTML: base + ".html", MD: base + ".md", Text: base + ".txt", Addresses: base + ".addresses.csv"}
+	// The address file streams through a temporary file: S3 uploads need a seekable body.
+	af, err := s.tempFile("logsift-addressfile-*")
+	if err != nil {
+		return out, fmt.Errorf("address file: %w", err)
+	}
+	defer func() { af.Close(); os.Remove(af.Name()) }()
+	bw := bufio.NewWriterSize(af, 64<<10)
+	dst := &addressDest{name: "s3://" + p.Source.Bucket + "/" + out.Report.Addresses, w: bw}
+	rep, err := s.buildReport(ctx, run, s.analyzer().Begin(run), src, input, re, dst)
 	if err != nil {
 		return out, err
 	}
-	base := s.reportBase(p.Source, p.Run)
-	out.Report = ReportKeys{JSON: base + ".json", HTML: base + ".html", MD: base + ".md", Text: base + ".txt"}
+	if err := bw.Flush(); err != nil {
+		return out, fmt.Errorf("address file: %w", err)
+	}
+	if _, err := af.Seek(0, io.SeekStart); err != nil {
+		return out, fmt.Errorf("address file: %w", err)
+	}
+	if err := s.Store.Put(ctx, out.Report.Addresses, af, "text/csv; charset=utf-8"); err != nil {
+		return out, fmt.Errorf("store address file: %w", err)
+	}
 	for _, f := range []struct{ key, format, ctype string }{
 		{out.Report.JSON, "json", "application/json"},
 		{out.Report.HTML, "html", "text/html; charset=utf-8"},
@@ -92,54 +144,21 @@ func (s *Stages) Aggregate(ctx context.Context, in AggregateInput) (AggregateOut
 }
 
 // buildReport is the part of Aggregate shared with the local run; sess is the
-// run's analyzer session, which writes the recommendations.
-func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess analysis.Session, src report.Source, input report.Input, chunks []chunkResult) (*report.Report, error) {
-	var (
-		verdicts     []analysis.Verdict
-		observations []analysis.Observation
-		info         = report.AnalysisInfo{Analyzer: s.analyzer().Name()}
-		evs          = make([]evidence.Chunk, 0, len(chunks))
-	)
-	var timeline evidence.Histogram
-	for _, c := range chunks {
-		evs = append(evs, c.Evidence)
-		timeline.Merge(c.Evidence.Timeline)
-		if v := c.Verdicts; v != nil {
-			verdicts = append(verdicts, v.Verdicts...)
-			observations = append(observations, v.Observations...)
-			info.Notes = append(info.Notes, v.Notes...)
-			info.Usage.Add(v.Usage)
-			info.Truncated = info.Truncated || v.OverBudget > 0
-			info.ModelUnavailable = info.ModelUnavailable || v.ModelUnavailable
-			info.Why = cmp.Or(info.Why, v.Why)
-		}
-	}
+// run's analyzer session, which writes the recommendations. The address file
+// goes to dst (nil: none is written).
+func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess analysis.Session, src report.Source, input report.Input, re *runEvidence, dst *addressDest) (*report.Report, error) {
 	// The run's detail limits, as one engine over the whole log applies them.
-	ev := detect.MergeChunks(s.Detect, evs)
+	ev := re.merger.Result()
 	input.Actors += int64(ev.Actors)
+	verdicts, info := re.verdicts, re.info
 
 	// Weak actors (below every threshold alone) that share a campaign become
 	// suspicious: one probe from each of fifty addresses is one scan.
 	all := append(slices.Clip(ev.Suspicious), ev.Weak...)
 	campaigns := detect.Campaigns(all, ev.Groups)
 	promoted, groups := detect.PromoteCampaigns(all, ev.Groups, campaigns)
-	var suspicious []evidence.Actor
-	clients := evidence.Counts{Lured: ev.Counts.Lured, Clean: ev.Counts.Clean}
-	for _, a := range promoted {
-		if a.Suspicious() {
-			suspicious = append(suspicious, a)
-			clients.Suspicious += a.Clients()
-		} else {
-			clients.Weak += a.Clients()
-		}
-	}
-	for _, g := range groups {
-		if g.Suspicious() {
-			clients.Suspicious += g.Clients
-		} else {
-			clients.Weak += g.Clients
-		}
-	}
+	suspicious, clients := accountClients(promoted, groups, ev.Counts)
+
 	// The actors no session judged (a chunk the state machine gave up on for
 	// throttling, the actors a campaign promoted) get the rules' verdict.
 	judged := make(map[string]bool, len(verdicts))
@@ -160,11 +179,28 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		verdicts = append(verdicts, res.Verdicts...)
 	}
 
-	observations = append(observations, linkedObservations(evidence.MergeLinked(maxLinkedObservations, ev.Linked))...)
+	var (
+		addresses *report.AddressFile
+		prefixes  []report.BlockEntry
+	)
+	if dst != nil {
+		fs := newFinalStatus(suspicious, verdicts, groups)
+		var err error
+		if addresses, prefixes, err = addressPass(ctx, re.lists, fs, *dst); err != nil {
+			return nil, fmt.Errorf("address file: %w", err)
+		}
+	}
 
+	observations := append(re.observations, linkedObservations(evidence.MergeLinked(maxLinkedObservations, ev.Linked))...)
 	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns}
+	if addresses != nil && slices.ContainsFunc(groups, func(g evidence.Group) bool {
+		return g.Suspicious() && g.Severity >= report.BlockMinSeverity
+	}) {
+		// Addresses the report does not list one by one: the advice names the file.
+		recIn.Blockable, recIn.AddressFile = addresses.Blockable, addresses.Name
+	}
 	var recs analysis.RecommendResult
-	if len(suspicious) > 0 {
+	if len(suspicious) > 0 || recIn.Blockable > 0 {
 		var err error
 		if recs, err = sess.Recommend(ctx, recIn); err != nil {
 			return nil, fmt.Errorf("recommendations: %w", err)
@@ -184,11 +220,37 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		Campaigns:       campaigns,
 		Groups:          groups,
 		Clients:         clients,
+		Addresses:       addresses,
+		Prefixes:        prefixes,
 		Recommendations: recs.Recommendations,
 		Observations:    observations,
 		Analysis:        info,
-		Timeline:        &timeline,
+		Timeline:        &re.timeline,
 	}), nil
+}
+
+// accountClients returns the suspicious actors after promotion, and puts
+// every client in one count: suspicious (a finding, or a suspicious group),
+// weak (detailed or grouped), lured or clean (as the engines counted them).
+func accountClients(actors []evidence.Actor, groups []evidence.Group, counted evidence.Counts) ([]evidence.Actor, evidence.Counts) {
+	var suspicious []evidence.Actor
+	clients := evidence.Counts{Lured: counted.Lured, Clean: counted.Clean}
+	for _, a := range actors {
+		if a.Suspicious() {
+			suspicious = append(suspicious, a)
+			clients.Suspicious += a.Clients()
+		} else {
+			clients.Weak += a.Clients()
+		}
+	}
+	for _, g := range groups {
+		if g.Suspicious() {
+			clients.Suspicious += g.Clients
+		} else {
+			clients.Weak += g.Clients
+		}
+	}
+	return suspicious, clients
 }
 
 // runFormat is the format an analyzer is told about: a run that mixes

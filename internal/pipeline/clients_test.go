@@ -3,9 +3,12 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,16 +57,26 @@ func TestManyClientsLocalAndStaged(t *testing.T) {
 		s.Detect.DetailLimit, s.Detect.WeakLimit, s.Detect.GroupLimit = 30, 40, 20
 		return s
 	}
-	local, err := limit(newStages(t)).AnalyzeFiles(ctx, []string{path}, nil)
+	lst := limit(newStages(t))
+	lst.AddressFile = filepath.Join(t.TempDir(), "addresses.csv")
+	local, err := lst.AnalyzeFiles(ctx, []string{path}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := limit(newStages(t))
 	st.ChunkBytes = 16 << 10
-	staged, _, err := st.RunStaged(ctx, path)
+	staged, out, err := st.RunStaged(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := map[string][]string{"local": readLines(t, lst.AddressFile)}
+	rc, err := st.Store.Open(ctx, out.Report.Addresses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	files["staged"] = strings.Split(strings.TrimSpace(string(b)), "\n")
 	for name, r := range map[string]*report.Report{"local": local, "staged": staged} {
 		s := r.Summary
 		if s.Clients.Total() != r.Input.Actors || r.Input.Actors != 5350 {
@@ -83,6 +96,30 @@ func TestManyClientsLocalAndStaged(t *testing.T) {
 		}
 		if probes == nil || probes.ActorCount != 5000 {
 			t.Errorf("%s: campaigns %+v, want one probe-set campaign of 5000", name, r.Campaigns)
+		}
+		// The address file lists every suspicious client; the blocklist
+		// names blocks of nothing but probers as prefixes, and never one
+		// that holds a visitor.
+		lines := files[name]
+		if r.AddressFile == nil || int64(len(lines)-1) != r.AddressFile.Addresses || r.AddressFile.Addresses != 5300 {
+			t.Errorf("%s: address file %+v with %d lines, want 5300 addresses", name, r.AddressFile, len(lines)-1)
+		}
+		prefixes := 0
+		for _, e := range r.Blocklist {
+			p := netip.MustParsePrefix(e.CIDR)
+			if e.Addresses > 1 {
+				prefixes++
+			}
+			for i := range 50 {
+				if v := netip.MustParseAddr(fmt.Sprintf("45.0.%d.%d", i/10, 200+2*(i%10))); p.Contains(v) {
+					t.Errorf("%s: blocklist entry %s covers the visitor %s", name, e.CIDR, v)
+				}
+			}
+		}
+		// The probers among the visitors (5 /24s of 128) are in no entry.
+		if prefixes != 21 || r.AddressFile.Unlisted != 640 || covered(r.Blocklist)+640 != r.AddressFile.Blockable {
+			t.Errorf("%s: %d prefixes in a blocklist covering %d of %d blockable addresses (%d unlisted)", name, prefixes,
+				covered(r.Blocklist), r.AddressFile.Blockable, r.AddressFile.Unlisted)
 		}
 		visitor := func(a string) bool {
 			var x, y int
@@ -105,7 +142,32 @@ func TestManyClientsLocalAndStaged(t *testing.T) {
 	if !reflect.DeepEqual(actorsOf(local), actorsOf(staged)) {
 		t.Errorf("findings differ: local %v, staged %v", actorsOf(local), actorsOf(staged))
 	}
+	slices.Sort(files["local"])
+	slices.Sort(files["staged"])
+	if !slices.Equal(files["local"], files["staged"]) {
+		t.Errorf("the address files differ")
+	}
+	if !reflect.DeepEqual(local.Blocklist, staged.Blocklist) {
+		t.Errorf("blocklists differ:\nlocal  %+v\nstaged %+v", local.Blocklist, staged.Blocklist)
+	}
 	if !reflect.DeepEqual(local.Groups, staged.Groups) || !reflect.DeepEqual(local.Campaigns, staged.Campaigns) {
 		t.Errorf("groups or campaigns differ:\nlocal  %+v\n%+v\nstaged %+v\n%+v", local.Groups, local.Campaigns, staged.Groups, staged.Campaigns)
 	}
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func covered(es []report.BlockEntry) int64 {
+	var n int64
+	for _, e := range es {
+		n += e.Addresses
+	}
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -20,7 +21,9 @@ func TestReportJSONDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := newStages(t).AnalyzeFiles(context.Background(), []string{"../../examples/access-logs.csv"}, nil)
+	st := newStages(t)
+	st.AddressFile = filepath.Join(t.TempDir(), "addresses.csv") // written, so documented
+	rep, err := st.AnalyzeFiles(context.Background(), []string{"../../examples/access-logs.csv"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,14 @@ func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, erro
 	if err := readChunk(ctx, rc, observe); err != nil {
 		return out, fmt.Errorf("read chunk %s: %w", in.Chunk.Key, err)
 	}
-	ch := eng.Result(in.Chunk.Index)
+	ch, list, err := s.result(eng, in.Chunk.Index)
+	if err != nil {
+		return out, err
+	}
+	defer list.discard()
+	if err := s.Store.Put(ctx, s.addressesKey(in.Run, in.Chunk.Index), list.f, "application/gzip"); err != nil {
+		return out, fmt.Errorf("store address list: %w", err)
+	}
 	ch.Timeline = &timeline
 	out, err = s.storeEvidence(ctx, in.Run, ch)
 	out.Chunks = in.Chunk.Of

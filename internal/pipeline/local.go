@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -57,19 +58,66 @@ func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Prog
 	if len(paths) > 1 {
 		src.Name = fmt.Sprintf("%s and %d more files", paths[0], len(paths)-1)
 	}
-	ch := eng.Result(0)
+	ch, list, err := s.result(eng, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer list.discard()
 	ch.Timeline = &timeline
-	cr := chunkResult{Evidence: ch}
 	run := analysis.RunInfo{Format: runFormat(src.Format), Deadline: deadline(ctx)}
 	sess := s.analyzer().Begin(run)
+	var verdicts *analysis.ClassifyResult
 	if len(ch.Suspicious) > 0 {
 		res, err := classify(ctx, sess, ch.Suspicious)
 		if err != nil {
 			return nil, err
 		}
-		cr.Verdicts = &res
+		verdicts = &res
 	}
-	return s.buildReport(ctx, run, sess, src, input, []chunkResult{cr})
+	re := s.newRunEvidence()
+	re.add(ch, verdicts, func() (io.ReadCloser, error) {
+		if _, err := list.f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return gunzipped(io.NopCloser(list.f), nil)
+	})
+	return s.reportWithAddressFile(ctx, run, sess, src, input, re)
+}
+
+// reportWithAddressFile builds a local run's report and its address file:
+// at s.AddressFile, or else in a temporary file, kept (and named in the
+// report) only when the report counts addresses in groups that it does not
+// list one by one.
+func (s *Stages) reportWithAddressFile(ctx context.Context, run analysis.RunInfo, sess analysis.Session, src report.Source, input report.Input, re *runEvidence) (*report.Report, error) {
+	var (
+		f   *os.File
+		err error
+	)
+	if s.AddressFile != "" {
+		f, err = os.Create(s.AddressFile)
+	} else {
+		f, err = os.CreateTemp("", "logsift-addresses-*.csv")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("address file: %w", err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	rep, err := s.buildReport(ctx, run, sess, src, input, re, &addressDest{name: f.Name(), w: bw})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil || (s.AddressFile == "" && rep.Summary.Grouped == 0) {
+		os.Remove(f.Name())
+		if err != nil {
+			return nil, fmt.Errorf("address file: %w", err)
+		}
+		rep.AddressFile = nil
+	}
+	return rep, nil
 }
 
 func (s *Stages) scanFile(ctx context.Context, path string, emit func(*record.Record) error, progress Progress) (scanResult, int64, error) {

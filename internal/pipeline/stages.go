@@ -81,7 +81,11 @@ type Stages struct {
 	LogPrefix string
 	// TempDir holds chunk files while Parse writes them (default os.TempDir()).
 	TempDir string
-	Logger  *slog.Logger
+	// AddressFile is where a local run (AnalyzeFiles) writes the complete
+	// list of suspicious addresses; empty: a temporary file, kept and named
+	// in the report only when the report groups addresses it does not list.
+	AddressFile string
+	Logger      *slog.Logger
 }
 
 func (s *Stages) log() *slog.Logger {
@@ -137,6 +141,12 @@ func (s *Stages) reportBase(src SourceRef, run string) string {
 
 func (s *Stages) pageSizesKey(run string) string { return s.workKey(run, "pagesizes.json") }
 
+// addressesKey is where Filter stores a chunk's address list (beside its
+// evidence, which Filter may write and Aggregate read).
+func (s *Stages) addressesKey(run string, chunk int) string {
+	return s.workKey(run, "evidence", fmt.Sprintf("%03d.addresses.csv.gz", chunk))
+}
+
 func (s *Stages) sentKey(src SourceRef, run string) string { return s.reportBase(src, run) + ".sent" }
 
 // putJSON stores v as JSON.
@@ -189,40 +199,58 @@ func (s *Stages) tempFile(pattern string) (*os.File, error) {
 
 // chunkWriter is one partition being written: a gzip'd record stream.
 type chunkWriter struct {
-	f    *os.File
-	bw   *bufio.Writer
-	gz   *gzip.Writer
+	*gzipFile
 	enc  *record.Encoder
 	rows int64
 }
 
 func (s *Stages) newChunkWriter() (*chunkWriter, error) {
-	f, err := s.tempFile("logsift-chunk-*")
+	g, err := s.newGzipFile("logsift-chunk-*", 256<<10)
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	gz, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
-	return &chunkWriter{f: f, bw: bw, gz: gz, enc: record.NewEncoder(gz)}, nil
+	return &chunkWriter{gzipFile: g, enc: record.NewEncoder(g.gz)}, nil
 }
 
-func (c *chunkWriter) finish() error {
-	if err := c.enc.Close(); err != nil {
+func (c *chunkWriter) finish() error { return c.gzipFile.finish(c.enc.Close) }
+
+// gzipFile is a temporary file written through gzip (BestSpeed), read back
+// once it is finished.
+type gzipFile struct {
+	f  *os.File
+	bw *bufio.Writer
+	gz *gzip.Writer
+}
+
+func (s *Stages) newGzipFile(pattern string, buf int) (*gzipFile, error) {
+	f, err := s.tempFile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, buf)
+	gz, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	return &gzipFile{f: f, bw: bw, gz: gz}, nil
+}
+
+// finish flushes the writer above the gzip stream (flush), the stream and
+// the file, and rewinds the file for reading.
+func (g *gzipFile) finish(flush func() error) error {
+	if err := flush(); err != nil {
 		return err
 	}
-	if err := c.gz.Close(); err != nil {
+	if err := g.gz.Close(); err != nil {
 		return err
 	}
-	if err := c.bw.Flush(); err != nil {
+	if err := g.bw.Flush(); err != nil {
 		return err
 	}
-	_, err := c.f.Seek(0, io.SeekStart)
+	_, err := g.f.Seek(0, io.SeekStart)
 	return err
 }
 
-func (c *chunkWriter) discard() {
-	c.f.Close()
-	os.Remove(c.f.Name())
+func (g *gzipFile) discard() {
+	g.f.Close()
+	os.Remove(g.f.Name())
 }
 
 // isNotALog reports whether err means the input is not something logsift reads.

@@ -100,6 +100,8 @@ type ReportKeys struct {
 	HTML string `json:"html"`
 	MD   string `json:"md"`
 	Text string `json:"text"`
+	// Addresses is the complete list of suspicious addresses (CSV).
+	Addresses string `json:"addresses"`
 }
 
 // AggregateOutput says where the report is and what it found.

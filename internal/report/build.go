@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -17,11 +16,16 @@ type BuildInput struct {
 	Source    Source
 	Input     Input
 	// Actors are the suspicious actors from all chunks (any order).
-	Actors          []evidence.Actor
-	Verdicts        []analysis.Verdict // merged verdicts, at most one per actor counts
-	Campaigns       []evidence.Campaign
-	Groups          []evidence.Group // the clients counted, not detailed
-	Clients         evidence.Counts  // every client, accounted for
+	Actors    []evidence.Actor
+	Verdicts  []analysis.Verdict // merged verdicts, at most one per actor counts
+	Campaigns []evidence.Campaign
+	Groups    []evidence.Group // the clients counted, not detailed
+	Clients   evidence.Counts  // every client, accounted for
+	// Addresses describes the address file, when one was written, and
+	// Prefixes are the blocks it found to hold nothing but attackers
+	// (PrefixEntry).
+	Addresses       *AddressFile
+	Prefixes        []BlockEntry
 	Recommendations []analysis.Recommendation
 	Observations    []analysis.Observation
 	Analysis        AnalysisInfo
@@ -29,11 +33,6 @@ type BuildInput struct {
 	// leaves it out of the report.
 	Timeline *evidence.Histogram
 }
-
-// BlockMinSeverity is the lowest severity whose actors go on the blocklist.
-// Low findings (a fast crawler, a few technology probes) are left to rate
-// limits and managed rules: blocking them outright hurts more than it helps.
-const BlockMinSeverity = evidence.Medium
 
 // Build assembles the report. Every actor in in.Actors becomes a finding, with
 // its verdict as given: the verdicts are merged already, the rules' being the
@@ -66,12 +65,7 @@ func Build(in BuildInput) *Report {
 	}
 	slices.SortStableFunc(r.Recommendations, func(a, b analysis.Recommendation) int { return a.Priority - b.Priority })
 
-	verdicts := make(map[string]analysis.Verdict, len(in.Verdicts))
-	for _, v := range in.Verdicts {
-		if _, dup := verdicts[v.Actor]; !dup {
-			verdicts[v.Actor] = v
-		}
-	}
+	verdicts := Verdicts(in.Verdicts)
 	seen := make(map[string]int, len(in.Actors))
 	for i := range in.Actors {
 		a := &in.Actors[i]
@@ -101,10 +95,33 @@ func Build(in BuildInput) *Report {
 			}
 		}
 	}
-	r.Blocklist = blocklist(r.Findings)
+	r.Blocklist = blocklist(r.Findings, in.Prefixes)
+	if in.Addresses != nil {
+		af := *in.Addresses
+		af.Unlisted = max(0, af.Blockable-covered(r.Blocklist))
+		r.AddressFile = &af
+	}
 	r.Summary = summarize(r)
 	r.Summary.Clients = in.Clients
 	return r
+}
+
+// Verdicts indexes merged verdicts by actor; the first for an actor counts.
+func Verdicts(vs []analysis.Verdict) map[string]analysis.Verdict {
+	m := make(map[string]analysis.Verdict, len(vs))
+	for _, v := range vs {
+		if _, dup := m[v.Actor]; !dup {
+			m[v.Actor] = v
+		}
+	}
+	return m
+}
+
+// Shown is the severity and categories a finding shows for an actor: its
+// verdict's, or the rules' when it has none.
+func Shown(a *evidence.Actor, verdicts map[string]analysis.Verdict) (evidence.Severity, []evidence.Category) {
+	f := finding(a, verdicts)
+	return f.Severity, f.Categories
 }
 
 // finding is an actor's evidence with its verdict, as the analyzer merged it
@@ -130,78 +147,6 @@ func finding(a *evidence.Actor, verdicts map[string]analysis.Verdict) Finding {
 		f.VerdictSource = v.Source
 	}
 	return f
-}
-
-// blockCIDR turns an actor key into a CIDR: IPv4 /32, IPv6 /64. ok is false
-// for anything that is not an address or prefix.
-func blockCIDR(actor string) (string, bool) {
-	if p, err := netip.ParsePrefix(actor); err == nil {
-		if p.Addr().Is4() {
-			return p.Masked().String(), true
-		}
-		return netip.PrefixFrom(p.Addr(), min(p.Bits(), 64)).Masked().String(), true
-	}
-	a, err := netip.ParseAddr(actor)
-	if err != nil {
-		return "", false
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is4() {
-		return netip.PrefixFrom(a, 32).String(), true
-	}
-	return netip.PrefixFrom(a, 64).Masked().String(), true
-}
-
-// blocklist lists every finding at BlockMinSeverity or above, worst first.
-func blocklist(fs []Finding) []BlockEntry {
-	out := []BlockEntry{}
-	seen := map[string]bool{}
-	for _, f := range fs {
-		if f.Severity < BlockMinSeverity {
-			continue
-		}
-		cats := make([]string, 0, len(f.Categories))
-		for _, k := range f.Categories {
-			cats = append(cats, string(k))
-		}
-		reason := fmt.Sprintf("%s: %s; %s", f.Severity, strings.Join(cats, ", "), plural(f.Evidence.Requests, "request", "requests"))
-		if !f.Evidence.FirstSeen.IsZero() {
-			reason += " from " + f.Evidence.FirstSeen.UTC().Format("2006-01-02 15:04") + " UTC"
-		}
-		for _, c := range blockCIDRs(&f.Evidence) {
-			if seen[c] {
-				continue
-			}
-			seen[c] = true
-			r := reason
-			if len(f.Evidence.Block) > 0 {
-				r += fmt.Sprintf(" (part of the rotating scan from %s, which also holds %s not blocked)",
-					f.Actor, plural(int64(f.Evidence.BlockOthers), "other client", "other clients"))
-			}
-			out = append(out, BlockEntry{CIDR: c, Severity: f.Severity, Reason: r})
-		}
-	}
-	return out
-}
-
-// blockCIDRs is what to block for an actor: its own address or prefix, or
-// for a rotating scan whose prefix others share, the prefixes that hold only
-// its members.
-func blockCIDRs(a *evidence.Actor) []string {
-	if len(a.Block) == 0 {
-		c, ok := blockCIDR(a.Actor)
-		if !ok {
-			return nil
-		}
-		return []string{c}
-	}
-	var out []string
-	for _, b := range a.Block {
-		if c, ok := blockCIDR(b); ok {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func plural(n int64, one, many string) string {

@@ -124,11 +124,18 @@ func limitsReport() *Report {
 		Source:    Source{Name: "logs/alb/big.log", Format: "alb", Size: 1 << 30},
 		Input: Input{Lines: 2_000_000, Parsed: 1_999_000, Skipped: 3, Rejected: 997, Reasons: map[string]int64{"bad-status": 990, "bad-time": 7},
 			Samples: rejects, First: t0, Last: t0.Add(23 * time.Hour), Actors: 90_000, Errors: []string{"gzip: truncated member"}},
-		Actors:          actors,
-		Verdicts:        verdicts,
-		Campaigns:       campaigns,
-		Groups:          groups,
-		Clients:         clients,
+		Actors:    actors,
+		Verdicts:  verdicts,
+		Campaigns: campaigns,
+		Groups:    groups,
+		Clients:   clients,
+		// Two blocks of nothing but attackers, and more addresses than the
+		// blocklist holds, in the address file.
+		Prefixes: []BlockEntry{
+			{CIDR: "203.0.0.0/25", Severity: evidence.Medium, Reason: "medium: sensitive-files; 100 addresses, every client of 203.0.0.0/24 the log shows", Addresses: 100},
+			{CIDR: "2001:db8:77::/48", Severity: evidence.High, Reason: "high: sqli; 5,000 addresses, every client of 2001:db8:77::/48 the log shows", Addresses: 5000},
+		},
+		Addresses:       &AddressFile{Name: "logs/alb/big.log.addresses.csv", Addresses: 9000, Blockable: 8800},
 		Recommendations: recs,
 		Timeline:        timeline(1_999_000, 23*time.Hour, 9_020),
 		Analysis: AnalysisInfo{Analyzer: "us.anthropic.claude-haiku-4-5", Notes: notes, Truncated: true,

@@ -32,8 +32,11 @@ type Report struct {
 	Campaigns []evidence.Campaign `json:"campaigns"`
 	// Groups are the clients counted, not detailed: by behaviour, the
 	// suspicious ones first, then the weak (evidence.Group).
-	Groups          []evidence.Group          `json:"groups"`
-	Blocklist       []BlockEntry              `json:"blocklist"`
+	Groups    []evidence.Group `json:"groups"`
+	Blocklist []BlockEntry     `json:"blocklist"`
+	// AddressFile is the complete list of suspicious addresses, one a line,
+	// beside the report; nil when none was written.
+	AddressFile     *AddressFile              `json:"address_file,omitempty"`
 	Recommendations []analysis.Recommendation `json:"recommendations"`
 	Observations    []analysis.Observation    `json:"observations,omitempty"`
 	Analysis        AnalysisInfo              `json:"analysis"`
@@ -117,11 +120,24 @@ type Finding struct {
 	Campaigns     []int          `json:"campaigns,omitempty"` // indexes into Report.Campaigns
 }
 
-// BlockEntry is one actor to block and why.
+// BlockEntry is one actor, or one prefix of attackers, to block and why.
 type BlockEntry struct {
 	CIDR     string            `json:"cidr"` // 192.0.2.7/32 or 2001:db8::/64
 	Severity evidence.Severity `json:"severity"`
 	Reason   string            `json:"reason"`
+	// Addresses is how many of the log's clients (IPv4 addresses, IPv6
+	// /64s) the entry covers.
+	Addresses int64 `json:"addresses"`
+}
+
+// AddressFile names the run's complete list of suspicious addresses.
+type AddressFile struct {
+	Name      string `json:"name"`      // a file path, or s3://bucket/key
+	Addresses int64  `json:"addresses"` // suspicious addresses in it
+	// Blockable counts those at BlockMinSeverity or above; Unlisted those of
+	// them that no blocklist entry covers (the blocklist is bounded).
+	Blockable int64 `json:"blockable"`
+	Unlisted  int64 `json:"unlisted"`
 }
 
 // AnalysisInfo says who analysed what and at what cost.

@@ -196,7 +196,11 @@ func TestBlockCIDR(t *testing.T) {
 		"not-an-ip":                 "",
 		"192.0.2.7\n203.0.113.1/32": "",
 	} {
-		got, ok := blockCIDR(in)
+		p, ok := blockCIDR(in)
+		got := ""
+		if ok {
+			got = p.String()
+		}
 		if got != want || ok != (want != "") {
 			t.Errorf("blockCIDR(%q) = %q, %v; want %q", in, got, ok, want)
 		}

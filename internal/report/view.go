@@ -98,6 +98,10 @@ type view struct {
 	BlocksTotal      int64
 	BlockReasons     []blockView
 	BlockReasonsMore int
+	// The address file, when one was written.
+	AddressFile        string
+	AddressesListed    int64 // suspicious addresses in it
+	AddressesUnblocked int64 // of those at BlockMinSeverity, not covered by Blocks
 
 	Recs     []recView
 	RecsMore int
@@ -266,6 +270,10 @@ func newView(r *Report, b bounds) *view {
 	v.addGroups(r, b)
 	v.addCampaigns(r, b)
 	v.addBlocklist(r.Blocklist, b)
+	if af := r.AddressFile; af != nil {
+		v.AddressFile, v.AddressesListed = clean(af.Name, titleLimit), af.Addresses
+		v.AddressesUnblocked = af.Unlisted + covered(r.Blocklist[len(v.Blocks):])
+	}
 	recs, more := part(r.Recommendations, b.recs)
 	v.RecsMore = more
 	for _, rec := range recs {

@@ -40,7 +40,7 @@ var advice = []entry{
 		applies: func(v *view) bool { return len(v.broken()) > 0 },
 		write:   fixFailingHandlers},
 	{name: "ip-set", urgency: 80, kind: analysis.ActionWAFIPSet,
-		applies: func(v *view) bool { return len(v.block) > 0 },
+		applies: func(v *view) bool { return len(v.block) > 0 || v.blockable > 0 },
 		write:   ipSet},
 	{name: "known-bad-inputs", urgency: 75, kind: analysis.ActionWAFManaged,
 		applies: flagged(evidence.Log4Shell, evidence.CVEProbe),
@@ -271,10 +271,15 @@ func ipSet(v *view) []analysis.Recommendation {
 			cats = append(cats, c)
 		}
 	}
+	n, from := int64(len(v.block)), "the report's blocklist"
+	if v.blockable > n {
+		// Addresses in groups: the blocklist is bounded, the address file is not.
+		n, from = v.blockable, "the report's blocklist and, for the addresses it does not name, the address file "+v.addressFile+" (its addresses at severity medium and above)"
+	}
 	return []analysis.Recommendation{{
 		Title: "Block the listed attacker addresses with an AWS WAF IP set",
-		Detail: fmt.Sprintf("Create AWS WAF IP sets from the report's blocklist (%s at medium severity or above; IPv4 /32 and IPv6 /64, one IP set per address family) and a rule that blocks them, placed before the managed rule groups. Attackers move: expire entries after about 30 days and rely on the rules below for the next address. %s",
-			plural(int64(len(v.block)), "address", "addresses"), wafWhere),
+		Detail: fmt.Sprintf("Create AWS WAF IP sets from %s (%s at medium severity or above; IPv4 /32 and IPv6 /64, one IP set per address family) and a rule that blocks them, placed before the managed rule groups. Attackers move: expire entries after about 30 days and rely on the rules below for the next address. %s",
+			from, plural(n, "address", "addresses"), wafWhere),
 		Categories: cats,
 		Actors:     firstActors(v.block, maxActors),
 	}}

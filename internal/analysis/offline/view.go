@@ -23,6 +23,10 @@ type view struct {
 	errors5   map[evidence.Category][]string // targets that drew a 5xx, per category
 	samples   map[evidence.Category][]probe  // bounded per category
 	format    string                         // the log format: "amplify", "" when unknown, ...
+	// blockable counts every address at medium or above, grouped ones
+	// too, when an address file lists them (addressFile).
+	blockable   int64
+	addressFile string
 }
 
 // probe is a logged request as the advice matches it. The path is
@@ -48,6 +52,7 @@ func buildView(in analysis.RecommendInput, format string) *view {
 		errors5:   map[evidence.Category][]string{},
 		samples:   map[evidence.Category][]probe{},
 		format:    format,
+		blockable: in.Blockable, addressFile: in.AddressFile,
 	}
 	verdicts := make(map[string]analysis.Verdict, len(in.Verdicts))
 	for _, vd := range in.Verdicts {
