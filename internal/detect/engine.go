@@ -71,6 +71,7 @@ type Engine struct {
 	lastAllowClient netip.Addr
 	lastAllowed     bool
 	uaCache         map[string]*uaInfo
+	strs            strTable // strings kept in evidence, shared
 	lastCrawler     *crawlers.Operator
 	lastCrawlerAddr netip.Addr
 	lastCrawlerIn   bool
@@ -256,7 +257,7 @@ func (e *Engine) begin(r *record.Record) *request {
 	e.sizes.Observe(r)
 
 	q := &e.q
-	*q = request{r: r, st: st, cfg: &e.cfg, seed: e.seed, t: t, found: &e.found}
+	*q = request{r: r, st: st, cfg: &e.cfg, seed: e.seed, t: t, found: &e.found, strs: &e.strs}
 	q.rawPath = r.RawPath
 	if q.rawPath == "" {
 		q.rawPath = r.Path
@@ -348,8 +349,8 @@ func (e *Engine) scan(q *request) {
 func (e *Engine) remember(q *request, hit bool) {
 	r := q.r
 	rs := q.st.richState(&e.cfg)
-	rs.topPaths.add(r.Path)
-	rs.topUAs.add(r.UA)
+	rs.topPaths.add(e.strs.own(truncate(r.Path, maxTopValue)))
+	rs.topUAs.add(q.ua.ua)
 	if q.ua.allowedAs != "" && rs.claimedUA == "" {
 		rs.claimedUA = q.ua.allowedAs
 	}
@@ -391,7 +392,7 @@ func (e *Engine) remember(q *request, hit bool) {
 				targetSuccess = true
 			}
 		}
-		rst.sample(r)
+		rst.sample(q)
 		if ru.kind != kindBehaviour {
 			attack = true
 		}
@@ -404,7 +405,7 @@ func (e *Engine) remember(q *request, hit bool) {
 			rs.successes++
 			rs.successSizes = appendSize(rs.successSizes, r.Bytes)
 		}
-		rs.addProbe(q.npath)
+		rs.addProbe(e.strs.own(truncate(q.npath, 120)))
 	}
 }
 

@@ -92,12 +92,14 @@ func TestLeakNotHiddenByDecoys(t *testing.T) {
 // only once they are full, and never replaces another 2xx.
 func TestSampleKeepsServed(t *testing.T) {
 	var r ruleState
+	var strs strTable
 	for i := range 7 {
 		q := req{ip: attacker, target: fmt.Sprintf("/f%d", i), status: 404}
 		if i == 3 || i == 6 {
 			q.status, q.bytes = 200, 10
 		}
-		r.sample(q.record(int64(i + 1)))
+		rec := q.record(int64(i + 1))
+		r.sample(&request{r: rec, ua: &uaInfo{ua: rec.UA}, strs: &strs})
 	}
 	var got []string
 	for _, s := range r.samples {

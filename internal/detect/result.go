@@ -348,26 +348,26 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 		r := rs.rules[id]
 		j.rule, j.r, j.caught = ru, r, ""
 		if !ru.ownState {
-			if r == nil || (r.count == 0 && r.okCount == 0) {
+			if r == nil || (r.count == 0 && r.okCount() == 0) {
 				continue
 			}
-			if r.okCount > 0 {
+			if ok := r.ok; ok != nil && ok.count > 0 {
 				// A panel the client opens again and again (the site owner
 				// at work) is in use, whatever its size: probers ask each
 				// path once or twice.
-				inUse := len(r.okHashes) < maxRuleHashes && r.okCount >= 3*int64(len(r.okHashes))
-				if inUse || !e.catchAll(r.okCount, r.okSizes) {
+				inUse := len(ok.hashes) < maxRuleHashes && ok.count >= 3*int64(len(ok.hashes))
+				if inUse || !e.catchAll(ok.count, ok.sizes) {
 					if r.count == 0 {
 						continue // the site serves these paths: not a probe
 					}
 				} else {
 					// Copy, so Result stays repeatable.
 					c := *r
-					c.hashes = append(slices.Clip(r.hashes), r.okHashes...)
-					c.strongN += r.okStrong
-					c.count += r.okCount
+					c.hashes = append(slices.Clip(r.hashes), ok.hashes...)
+					c.strongN += ok.strong
+					c.count += ok.count
 					j.r = &c
-					j.caught = fmt.Sprintf("; %d answered 2xx with the size of the site's usual page, a catch-all page, so counted as failed", c.okCount)
+					j.caught = fmt.Sprintf("; %d answered 2xx with the size of the site's usual page, a catch-all page, so counted as failed", ok.count)
 				}
 			}
 		}

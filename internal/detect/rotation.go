@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/logsift/logsift/internal/evidence"
@@ -376,12 +375,7 @@ func (s *actorState) merge(o *actorState) {
 	s.paths.merge(&o.paths)
 	if o.rich != nil {
 		if s.rich == nil {
-			s.rich = &richState{
-				topPaths: topK{slots: make([]evidence.Count, 0, topPathSlots)},
-				topUAs:   topK{slots: make([]evidence.Count, 0, topUASlots)},
-				probe:    window{length: o.rich.probe.length, distinct: o.rich.probe.distinct},
-				brute:    window{length: o.rich.brute.length},
-			}
+			s.rich = newRichState(o.rich.probe.length, o.rich.brute.length)
 		}
 		s.rich.merge(o.rich)
 	}
@@ -467,41 +461,25 @@ func (r *ruleState) merge(o *ruleState) {
 		r.marker = o.marker
 	}
 	r.fields |= o.fields
-	r.okCount += o.okCount
-	for _, h := range o.okHashes {
-		if len(r.okHashes) < maxRuleHashes && !slices.Contains(r.okHashes, h) {
-			r.okHashes = append(r.okHashes, h)
+	if oo := o.ok; oo != nil {
+		if r.ok == nil {
+			r.ok = &okState{}
 		}
-	}
-	r.okStrong += o.okStrong
-	for _, n := range o.okSizes {
-		r.okSizes = appendSize(r.okSizes, n)
+		ok := r.ok
+		ok.count += oo.count
+		for _, h := range oo.hashes {
+			if len(ok.hashes) < maxRuleHashes && !slices.Contains(ok.hashes, h) {
+				ok.hashes = append(ok.hashes, h)
+			}
+		}
+		ok.strong += oo.strong
+		for _, n := range oo.sizes {
+			ok.sizes = appendSize(ok.sizes, n)
+		}
 	}
 	for _, s := range o.samples {
 		if len(r.samples) < maxSamples {
 			r.samples = append(r.samples, s)
 		}
 	}
-}
-
-// addN is add for a value seen n times.
-func (t *topK) addN(v string, n int64) {
-	v = truncate(v, maxTopValue)
-	for i := range t.slots {
-		if t.slots[i].Value == v {
-			t.slots[i].N += n
-			return
-		}
-	}
-	if len(t.slots) < cap(t.slots) {
-		t.slots = append(t.slots, evidence.Count{Value: strings.Clone(v), N: n})
-		return
-	}
-	mi := 0
-	for i := range t.slots {
-		if t.slots[i].N < t.slots[mi].N {
-			mi = i
-		}
-	}
-	t.slots[mi] = evidence.Count{Value: strings.Clone(v), N: t.slots[mi].N + n}
 }

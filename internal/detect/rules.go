@@ -156,6 +156,7 @@ type request struct {
 	// addresses, from outside them.
 	exempt, fake bool
 	found        *[numRules]found
+	strs         *strTable // owns the strings evidence keeps
 }
 
 // presencePath reports whether a presence rule (sensitive files, backdoors,

@@ -98,7 +98,7 @@ var ruleAggressiveCrawl = rule{
 		}
 	},
 	record: func(q *request, rs *richState, id ruleID, _ found) bool {
-		rs.rule(id).sample(q.r)
+		rs.rule(id).sample(q)
 		return false
 	},
 	ownState: true,
@@ -193,7 +193,7 @@ func windowRecord(pick func(*richState) *window) func(q *request, rs *richState,
 			h = maphash.String(q.seed, q.npath)
 		}
 		w.add(q.t, h)
-		rs.rule(id).sample(q.r)
+		rs.rule(id).sample(q)
 		return false
 	}
 }

@@ -197,7 +197,7 @@ func countFailedProbe(q *request, rs *richState, id ruleID, f found) bool {
 			if rst.marker == "" {
 				rst.marker = f.marker
 			}
-			rst.sample(q.r)
+			rst.sample(q)
 		}
 		return false
 	}

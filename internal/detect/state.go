@@ -76,14 +76,18 @@ func (s *actorState) statuses() map[string]int64 {
 
 func (s *actorState) richState(cfg *Config) *richState {
 	if s.rich == nil {
-		s.rich = &richState{
-			topPaths: topK{slots: make([]evidence.Count, 0, topPathSlots)},
-			topUAs:   topK{slots: make([]evidence.Count, 0, topUASlots)},
-			probe:    window{length: int64(cfg.ProbingWindow), distinct: true},
-			brute:    window{length: int64(cfg.BruteForceWindow)},
-		}
+		s.rich = newRichState(int64(cfg.ProbingWindow), int64(cfg.BruteForceWindow))
 	}
 	return s.rich
+}
+
+func newRichState(probe, brute int64) *richState {
+	return &richState{
+		topPaths: topK{max: topPathSlots},
+		topUAs:   topK{max: topUASlots},
+		probe:    window{length: probe, distinct: true},
+		brute:    window{length: brute},
+	}
 }
 
 // distinctSet counts distinct path hashes (pathSketchHash): exactly up to
@@ -255,11 +259,12 @@ func (r *rate) add(t, threshold int64) int64 {
 	return sum
 }
 
+// addProbe keeps an attack path (normalised, owned, at most 120 bytes).
 func (rs *richState) addProbe(npath string) {
 	if len(rs.probeSet) >= maxProbeSet || slices.Contains(rs.probeSet, npath) {
 		return
 	}
-	rs.probeSet = append(rs.probeSet, strings.Clone(truncate(npath, 120)))
+	rs.probeSet = append(rs.probeSet, npath)
 }
 
 // ruleState is one rule's evidence for one actor.
@@ -274,12 +279,24 @@ type ruleState struct {
 	marker    string
 	fields    field // where the markers were found
 	// 2xx answers to presence probes, counted only if they look like a
-	// catch-all page.
-	okCount  int64
-	okHashes []uint64
-	okStrong int
-	okSizes  []int64
-	samples  []evidence.Sample
+	// catch-all page; nil until one comes (most actors never get one).
+	ok      *okState
+	samples []evidence.Sample
+}
+
+type okState struct {
+	count  int64
+	hashes []uint64
+	strong int
+	sizes  []int64
+}
+
+// okCount is how many presence probes were answered 2xx.
+func (r *ruleState) okCount() int64 {
+	if r.ok == nil {
+		return 0
+	}
+	return r.ok.count
 }
 
 // addPath counts a distinct path for presence rules.
@@ -300,12 +317,16 @@ func (r *ruleState) addPath(h uint64, strong bool) {
 func (r *ruleState) distinct() int { return len(r.hashes) }
 
 func (r *ruleState) addOK(h uint64, strong bool, size int64) {
-	r.okCount++
-	r.okSizes = appendSize(r.okSizes, size)
-	if len(r.okHashes) < maxRuleHashes && !slices.Contains(r.okHashes, h) && !slices.Contains(r.hashes, h) {
-		r.okHashes = append(r.okHashes, h)
+	if r.ok == nil {
+		r.ok = &okState{}
+	}
+	ok := r.ok
+	ok.count++
+	ok.sizes = appendSize(ok.sizes, size)
+	if len(ok.hashes) < maxRuleHashes && !slices.Contains(ok.hashes, h) && !slices.Contains(r.hashes, h) {
+		ok.hashes = append(ok.hashes, h)
 		if strong {
-			r.okStrong++
+			ok.strong++
 		}
 	}
 }
@@ -323,7 +344,8 @@ func appendSize(s []int64, n int64) []int64 {
 // noise sent first cannot push an attack's evidence out. An answer served
 // 2xx with a body takes the place of the latest failure once the samples are
 // full: a leak stays among the samples however many failed decoys came first.
-func (r *ruleState) sample(rec *record.Record) {
+func (r *ruleState) sample(q *request) {
+	rec := q.r
 	if len(r.samples) >= maxSamples {
 		if !served(rec.Status, rec.Bytes) {
 			return
@@ -340,10 +362,10 @@ func (r *ruleState) sample(rec *record.Record) {
 	r.samples = append(r.samples, evidence.Sample{
 		Line:   rec.Line,
 		Time:   rec.Time.UTC(),
-		Method: strings.Clone(truncate(rec.Method, 16)),
-		Target: rawTarget(rec),
+		Method: q.strs.own(truncate(rec.Method, 16)),
+		Target: q.strs.own(rawTarget(rec)),
 		Status: rec.Status,
-		UA:     strings.Clone(truncate(rec.UA, maxUA)),
+		UA:     truncate(q.ua.ua, maxUA), // the classified UA's own copy
 	})
 }
 
@@ -369,7 +391,8 @@ func servedFirst(samples []evidence.Sample) []evidence.Sample {
 	return out
 }
 
-// rawTarget is the request target as logged, truncated and copied.
+// rawTarget is the request target as logged, truncated; it may point into
+// the record (own it before keeping it).
 func rawTarget(rec *record.Record) string {
 	p, q := rec.RawPath, rec.RawQuery
 	if p == "" {
@@ -378,31 +401,61 @@ func rawTarget(rec *record.Record) string {
 	if q == "" {
 		q = rec.Query
 	}
-	if q == "" {
-		return strings.Clone(truncate(p, maxTarget))
-	}
-	if len(p) >= maxTarget {
-		return strings.Clone(truncate(p, maxTarget))
+	if q == "" || len(p) >= maxTarget {
+		return truncate(p, maxTarget)
 	}
 	return p + "?" + truncate(q, maxTarget-len(p)-1)
 }
 
-// topK is a space-saving heavy-hitters sketch: bounded slots, counts are
-// upper bounds for values that replaced another.
-type topK struct {
-	slots []evidence.Count
+// strings is the engine's table of the strings its evidence keeps (paths,
+// methods, user agents): a million actors that each asked /.env hold one
+// copy of it, not a million. It is bounded (it restarts when full), so
+// distinct strings cost what copies would.
+type strTable struct {
+	m map[string]string
 }
 
-func (t *topK) add(v string) {
+const strTableSize = 1 << 14
+
+// own returns a copy of s that may be kept: the table's, or a new one.
+func (t *strTable) own(s string) string {
+	if s == "" {
+		return ""
+	}
+	if c, ok := t.m[s]; ok {
+		return c
+	}
+	c := strings.Clone(s)
+	if len(c) <= maxTarget {
+		if t.m == nil || len(t.m) >= strTableSize {
+			t.m = make(map[string]string)
+		}
+		t.m[c] = c
+	}
+	return c
+}
+
+// topK is a space-saving heavy-hitters sketch: at most max slots, counts
+// are upper bounds for values that replaced another. Values are kept as
+// given: pass strings the engine owns.
+type topK struct {
+	slots []evidence.Count
+	max   int
+}
+
+func (t *topK) add(v string) { t.addN(v, 1) }
+
+// addN is add for a value seen n times.
+func (t *topK) addN(v string, n int64) {
 	v = truncate(v, maxTopValue)
 	for i := range t.slots {
 		if t.slots[i].Value == v {
-			t.slots[i].N++
+			t.slots[i].N += n
 			return
 		}
 	}
-	if len(t.slots) < cap(t.slots) {
-		t.slots = append(t.slots, evidence.Count{Value: strings.Clone(v), N: 1})
+	if len(t.slots) < t.max {
+		t.slots = append(t.slots, evidence.Count{Value: v, N: n})
 		return
 	}
 	mi := 0
@@ -411,7 +464,7 @@ func (t *topK) add(v string) {
 			mi = i
 		}
 	}
-	t.slots[mi] = evidence.Count{Value: strings.Clone(v), N: t.slots[mi].N + 1}
+	t.slots[mi] = evidence.Count{Value: v, N: t.slots[mi].N + n}
 }
 
 func (t *topK) list() []evidence.Count {
