@@ -43,6 +43,7 @@ type Engine struct {
 	seed      maphash.Seed
 
 	actors      map[netip.Prefix]*actorState
+	rich        int // actors with full evidence
 	requests    int64
 	allowlisted int64
 	// sizes is this engine's own page-size histogram; site, when set, is the
@@ -148,6 +149,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 // Actors returns how many distinct actors the engine has seen, allowlisted
 // clients not included.
 func (e *Engine) Actors() int { return len(e.actors) }
+
+// Rich returns how many of them have full evidence (a rule matched, a
+// probe failed): these cost a kilobyte or two each, the others a few
+// hundred bytes.
+func (e *Engine) Rich() int { return e.rich }
 
 // allowedAddr reports whether a client address is in the CIDR allowlist.
 // It checks the address, not the actor: allowlisting one IPv6 host does not
@@ -348,6 +354,9 @@ func (e *Engine) scan(q *request) {
 // the default counting.
 func (e *Engine) remember(q *request, hit bool) {
 	r := q.r
+	if q.st.rich == nil {
+		e.rich++
+	}
 	rs := q.st.richState(&e.cfg)
 	rs.topPaths.add(e.strs.own(truncate(r.Path, maxTopValue)))
 	rs.topUAs.add(q.ua.ua)

@@ -37,23 +37,6 @@ func (s *Stages) newListFile() (*listFile, error) {
 // finish flushes the list and rewinds the file for reading.
 func (l *listFile) finish() error { return l.gzipFile.finish(l.Flush) }
 
-// result is the engine's evidence and its address list in a finished file.
-func (s *Stages) result(eng *detect.Engine, chunk int) (evidence.Chunk, *listFile, error) {
-	lf, err := s.newListFile()
-	if err != nil {
-		return evidence.Chunk{}, nil, fmt.Errorf("address list: %w", err)
-	}
-	ch, err := eng.ResultWith(chunk, lf)
-	if err == nil {
-		err = lf.finish()
-	}
-	if err != nil {
-		lf.discard()
-		return ch, nil, fmt.Errorf("address list: %w", err)
-	}
-	return ch, lf, nil
-}
-
 // listSource opens one chunk list (gzip'd).
 type listSource func() (io.ReadCloser, error)
 

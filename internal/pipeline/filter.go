@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -16,26 +17,26 @@ import (
 // per-actor evidence under work/<run>/evidence/.
 func (s *Stages) Filter(ctx context.Context, in FilterInput) (FilterOutput, error) {
 	out := FilterOutput{Run: in.Run, Chunk: in.Chunk.Index}
-	eng, err := detect.NewEngine(s.Detect)
-	if err != nil {
-		return out, fmt.Errorf("rules config: %w", err)
-	}
 	sizes := detect.NewPageSizes()
 	if err := s.getJSON(ctx, s.pageSizesKey(in.Run), sizes); err != nil {
 		return out, fmt.Errorf("load page sizes: %w", err)
 	}
-	eng.UsePageSizes(sizes)
-	rc, err := s.Store.Open(ctx, in.Chunk.Key)
-	if err != nil {
-		return out, fmt.Errorf("open chunk: %w", err)
-	}
-	defer rc.Close()
+	// The chunk is read again if its engine goes over budget (runEngines).
 	var timeline evidence.Histogram
-	observe := func(rec *record.Record) { timeline.Add(rec.Time); eng.Observe(rec) }
-	if err := readChunk(ctx, rc, observe); err != nil {
-		return out, fmt.Errorf("read chunk %s: %w", in.Chunk.Key, err)
+	chunk := func(ctx context.Context, emit func(*record.Record) error) error {
+		rc, err := s.Store.Open(ctx, in.Chunk.Key)
+		if err != nil {
+			return fmt.Errorf("open chunk: %w", err)
+		}
+		defer rc.Close()
+		timeline = evidence.Histogram{}
+		err = readChunk(ctx, rc, func(rec *record.Record) error { timeline.Add(rec.Time); return emit(rec) })
+		if err != nil && !errors.Is(err, errOverBudget) {
+			return fmt.Errorf("read chunk %s: %w", in.Chunk.Key, err)
+		}
+		return err
 	}
-	ch, list, err := s.result(eng, in.Chunk.Index)
+	ch, list, err := s.runEngines(ctx, chunk, in.Chunk.Index, sizes)
 	if err != nil {
 		return out, err
 	}
@@ -71,7 +72,7 @@ func (s *Stages) storeEvidence(ctx context.Context, run string, ch evidence.Chun
 // readChunk decodes a chunk object (a gzip'd record stream). The chunk came
 // back from the bucket, so the decoder treats it as untrusted; a damaged chunk
 // fails the stage rather than being half-read.
-func readChunk(ctx context.Context, r io.Reader, observe func(*record.Record)) error {
+func readChunk(ctx context.Context, r io.Reader, emit func(*record.Record) error) error {
 	gz, err := gzip.NewReader(bufio.NewReaderSize(r, 256<<10))
 	if err != nil {
 		return err
@@ -88,6 +89,8 @@ func readChunk(ctx context.Context, r io.Reader, observe func(*record.Record)) e
 		} else if err != nil {
 			return err
 		}
-		observe(&rec)
+		if err := emit(&rec); err != nil {
+			return err
+		}
 	}
 }

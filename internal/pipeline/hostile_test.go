@@ -200,7 +200,7 @@ func hostileParse(t *testing.T, c hostile.Case, path string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = readChunk(ctx, rc, func(*record.Record) { rows++ })
+		err = readChunk(ctx, rc, func(*record.Record) error { rows++; return nil })
 		rc.Close()
 		if err != nil {
 			t.Fatalf("chunk %s: %v", ch.Key, err)

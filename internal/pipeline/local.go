@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/logsift/logsift/internal/analysis"
-	"github.com/logsift/logsift/internal/detect"
 	"github.com/logsift/logsift/internal/evidence"
 	"github.com/logsift/logsift/internal/record"
 	"github.com/logsift/logsift/internal/report"
@@ -25,44 +24,46 @@ type Progress func(file string, read, total int64)
 // chunk objects, so the files stream straight into one rule engine (its memory
 // grows with the actors, not the rows). Several files make one report.
 func (s *Stages) AnalyzeFiles(ctx context.Context, paths []string, progress Progress) (*report.Report, error) {
-	eng, err := detect.NewEngine(s.Detect)
-	if err != nil {
-		return nil, fmt.Errorf("rules config: %w", err)
-	}
-	paths, err = expandPaths(paths)
+	paths, err := expandPaths(paths)
 	if err != nil {
 		return nil, err
 	}
-	// Overlapping downloads (two console downloads of adjacent ranges) repeat rows: count them once.
-	acc := newInputs(len(paths))
+	// The files are read again if the engine goes over budget (runEngines):
+	// each reading accounts for them anew.
 	var (
+		acc      *inputs
 		timeline evidence.Histogram
 		src      report.Source
 	)
-	observe := acc.filter(func(rec *record.Record) error { timeline.Add(rec.Time); eng.Observe(rec); return nil })
-	for _, p := range paths {
-		res, size, err := s.scanFile(ctx, p, observe, progress)
-		if err != nil {
-			return nil, err
+	files := func(ctx context.Context, emit func(*record.Record) error) error {
+		// Overlapping downloads (two console downloads of adjacent ranges) repeat rows: count them once.
+		acc, timeline, src = newInputs(len(paths)), evidence.Histogram{}, report.Source{}
+		observe := acc.filter(func(rec *record.Record) error { timeline.Add(rec.Time); return emit(rec) })
+		for _, p := range paths {
+			res, size, err := s.scanFile(ctx, p, observe, progress)
+			if err != nil {
+				return err
+			}
+			name := ""
+			if len(paths) > 1 {
+				name = p
+			}
+			acc.add(res, name)
+			src.Size += size
 		}
-		name := ""
-		if len(paths) > 1 {
-			name = p
-		}
-		acc.add(res, name)
-		src.Size += size
+		return nil
 	}
+	ch, list, err := s.runEngines(ctx, files, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer list.discard()
 	input := acc.account()
 	src.Format, src.Gzip = acc.format(), acc.gzip
 	src.Name = paths[0]
 	if len(paths) > 1 {
 		src.Name = fmt.Sprintf("%s and %d more files", paths[0], len(paths)-1)
 	}
-	ch, list, err := s.result(eng, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer list.discard()
 	ch.Timeline = &timeline
 	run := analysis.RunInfo{Format: runFormat(src.Format), Deadline: deadline(ctx)}
 	sess := s.analyzer().Begin(run)

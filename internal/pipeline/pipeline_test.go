@@ -181,13 +181,14 @@ func TestParsePartitionsByBlock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = readChunk(ctx, rc, func(r *record.Record) {
+		err = readChunk(ctx, rc, func(r *record.Record) error {
 			rows++
 			a := record.Block(r.Client)
 			if prev, ok := seen[a]; ok && prev != c.Index {
 				t.Errorf("block %s in chunks %d and %d", a, prev, c.Index)
 			}
 			seen[a] = c.Index
+			return nil
 		})
 		rc.Close()
 		if err != nil {

@@ -81,6 +81,11 @@ type Stages struct {
 	LogPrefix string
 	// TempDir holds chunk files while Parse writes them (default os.TempDir()).
 	TempDir string
+	// ActorBudget and RichBudget bound one rule engine (actors, and actors
+	// with rule matches; defaults DefaultActorBudget, DefaultRichBudget):
+	// past them the rows are partitioned by address block, one engine
+	// each (engines.go).
+	ActorBudget, RichBudget int
 	// AddressFile is where a local run (AnalyzeFiles) writes the complete
 	// list of suspicious addresses; empty: a temporary file, kept and named
 	// in the report only when the report groups addresses it does not list.
