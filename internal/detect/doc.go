@@ -68,8 +68,14 @@
 //
 // Matching is done on a normalised form of the decoded and of the raw
 // path/query (lowercase, up to three rounds of percent-decoding, backslash
-// to slash), with one Aho-Corasick pass over each field; the few regular
-// expressions only confirm a keyword the pass has already found.
+// to slash), with one Aho-Corasick pass over each field. A keyword that says
+// little alone (union, a quote, ';', "${") is confirmed by a check over the
+// whole field (confirm.go): a regular expression written by hand, run at
+// most once per field, that reads each byte a fixed number of times. So a
+// field costs time linear in its length whatever it holds, and no number of
+// decoy keywords before or after a payload can hide it (there is no budget
+// to use up). The tests keep the expressions as Go regexps and check that
+// every check answers as its expression does over the whole field.
 //
 // Allowlists: CIDRs are skipped entirely; allowlisted paths never count
 // except for payload rules (a traversal out of /.well-known/ still counts);

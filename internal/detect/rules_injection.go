@@ -1,9 +1,6 @@
 package detect
 
 import (
-	"regexp"
-	"strings"
-
 	"github.com/logsift/logsift/internal/evidence"
 )
 
@@ -34,17 +31,6 @@ var ruleCommandInjection = rule{
 	eval: payloadEval(false),
 }
 
-var (
-	// A command that is an attack after any shell metacharacter.
-	reShellCommand = regexp.MustCompile("(?:[;|`]|\\$\\(|&&)\\s*(?:wget|curl|chmod|bash|sh|busybox|ncat|nc|tftp|nslookup|powershell|python[23]?|perl|whoami|uname|ifconfig|netstat|sleep\\s+\\d|ping\\s+-[cn])(?:[\\s+;|`)&<>]|$)")
-	// Short commands that are also words and names ("sort=name|id"): only
-	// after a metacharacter that follows a digit, quote or the start of a
-	// value, or with shell-looking arguments.
-	reShellShort = regexp.MustCompile("(?:(?:^|[^a-z_])(?:[;|`]|\\$\\(|&&)\\s*(?:id|cat|echo|ls|cd|rm|pwd|ping|sleep|uname)(?:[\\s+;|`)&<>]|$))|(?:(?:[;|`]|\\$\\(|&&)\\s*(?:cat|ls|cd|rm|echo|head|tail)\\s+[-/~.$'\"])")
-)
-
-func confirmShell(s string) bool { return reShellCommand.MatchString(s) || reShellShort.MatchString(s) }
-
 var ruleSSRF = rule{
 	id: "ssrf", cat: evidence.SSRF, sev: evidence.High, kind: kindPayload,
 	what:   "server-side request forgery",
@@ -64,23 +50,6 @@ var ruleSSRF = rule{
 	eval: payloadEval(false),
 }
 
-// A parameter whose value is a URL to a loopback host: localhost,
-// 127.0.0.0/8 in dotted, decimal, hex or octal form, 0.0.0.0, or IPv6 [::1]
-// and [::ffff:127.x].
-var reLoopbackURL = regexp.MustCompile(`([a-z0-9_.\[\]-]*)=(?:[a-z][a-z0-9+.-]*:)?//(?:[^/?#&@]*@)?` +
-	`(?:localhost|127(?:\.\d{1,3}){0,3}|0x7f[0-9a-fx.]*|0177(?:\.[0-7x]+)*|21[34]\d{7}|0+(?:\.0+){0,3}|` +
-	`\[(?:[0:]*:0*1|::|[0:]*:ffff:(?:127\.[0-9.]+|7f[0-9a-f:]*))\])(?:[:/?#&]|$)`)
-
-func confirmLoopbackURL(s string) bool {
-	for _, m := range reLoopbackURL.FindAllStringSubmatch(s, -1) {
-		// Native apps receive OAuth answers on loopback (RFC 8252).
-		if !strings.HasSuffix(m[1], "redirect_uri") {
-			return true
-		}
-	}
-	return false
-}
-
 var ruleRFI = rule{
 	id: "rfi", cat: evidence.RFI, sev: evidence.High, kind: kindPayload,
 	what:   "remote file inclusion",
@@ -97,18 +66,6 @@ var ruleRFI = rule{
 	eval: payloadEval(false),
 }
 
-var (
-	// Parameter names that take a file or template to include. Not url=,
-	// next= or redirect=: those take links.
-	reRFIParam = regexp.MustCompile(`(?:^|[?&;])[a-z0-9_\[\]-]*?(?:file|filename|page|include|inc|incl|require|template|tpl|` +
-		`path|filepath|doc|document|folder|dir|root|style|layout|mod|module|conf|config|lang|language|view|load|read|show|content|skin|theme|pg)` +
-		`(?:\[\])?=(?:(?:https?|ftps?|smb):)?//`)
-	// Any URL ending in "?" (or .txt?): the suffix the include appends is cut off.
-	reRFISuffix = regexp.MustCompile(`=(?:https?|ftp)://[^&]*(?:\?$|\?&|\?\?|\.txt\?)`)
-)
-
-func confirmRFI(s string) bool { return reRFIParam.MatchString(s) || reRFISuffix.MatchString(s) }
-
 var ruleCRLFInjection = rule{
 	id: "crlf-injection", cat: evidence.CRLFInjection, sev: evidence.Medium, kind: kindPayload,
 	what:   "CRLF (header) injection",
@@ -119,8 +76,3 @@ var ruleCRLFInjection = rule{
 	},
 	eval: payloadEval(false),
 }
-
-// A line break that starts a header an attacker would set, or ends the
-// headers to start a body of their own.
-var reCRLFHeader = regexp.MustCompile(`\r?\n[\t ]*(?:set-cookie|location|content-(?:type|length|security-policy|disposition)|` +
-	`x-[a-z-]+|refresh|access-control-[a-z-]+|cache-control|link|host)[\t ]*:|\r?\nhttp/1\.[01] \d|\r?\n\r?\n[\t ]*<`)

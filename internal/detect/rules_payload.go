@@ -2,7 +2,6 @@ package detect
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/logsift/logsift/internal/evidence"
@@ -183,50 +182,4 @@ func payloadEval(servesFile bool) func(j *judge) (verdict, bool) {
 		v.reason += j.claimed
 		return v, true
 	}
-}
-
-var (
-	// Between the keywords: blanks (vertical tab and bytes that are not
-	// UTF-8, such as MySQL's 0xA0, included), comments and MySQL's
-	// versioned comments (/*!50000select*/), sqlmap's usual disguises.
-	reUnionSelect = regexp.MustCompile(`union` + sqlGap + `*(?:(?:all|distinct)` + sqlGap + `+)?select[\s\v/*+(\x{fffd}]`)
-	// SELECT ... FROM only after a quote, parenthesis or semicolon: plain
-	// search text ("how to select rows from a table") is not SQL.
-	reSelectFrom = regexp.MustCompile(`['"();][\s\v/*]*\(?[\s\v/*]*select[\s\v/*+(]+.{1,80}?[\s\v/*)'"]+from[\s\v/*+(]`)
-	reSQLSleep   = regexp.MustCompile(`(?:['"(),=*]|\b(?:and|or|xor|if|select|then|else|waitfor|union))[\s\v/*+]*sleep\([\s\v/*]*\d`)
-	reSQLStacked = regexp.MustCompile(`;[\s\v/*]*(?:(?:drop|truncate|alter)[\s\v/*]+(?:table|database|schema|user)|delete[\s\v/*]+from|` +
-		`insert[\s\v/*]+into|update[\s\v/*]+\S+[\s\v/*]+set|shutdown|declare[\s\v/*]+@|exec(?:ute)?[\s\v/*]+(?:xp_|sp_|master\.))`)
-	// A comparison of two numbers after and/or/xor: what a person never
-	// types, what every blind injection starts with.
-	reSQLBoolean = regexp.MustCompile(`(?:^|[^a-z0-9_])(?:and|or|xor)[\s\v/*+(]+\d+[\s\v/*)]*(?:=|<>|!=|<|>)[\s\v/*(]*\d+(?:[^0-9.a-z_]|$)`)
-	reSQLTaut    = regexp.MustCompile(`['"\)][\s\v/*]*(or|and)[\s\v/*(]+['"]?\w*['"]?[\s\v/*]*(=|like|<|>)`)
-	// An event handler attribute inside markup, not a query parameter.
-	reEventHandler = regexp.MustCompile(`[\s/"'<+;]on[a-z]+\s*=`)
-	// Log4j lookups nested to hide "jndi": ${lower:j}, ${::-j}, ${env:X:-j}, ${date:'j'}.
-	reLookupDefault = regexp.MustCompile(`\$\{[^${}]*?:-([^${}]*)\}`)
-	reLookupCase    = regexp.MustCompile(`\$\{(?:lower|upper|date):'?([^${}']*)'?\}`)
-)
-
-// sqlmap's tampers also break the keywords with a line comment and a
-// newline (union#x%0aselect, union-- x%0aselect).
-const sqlGap = `(?:[\s\v/*+()\x{fffd}]|/\*!\d*|#[^\n]{0,64}\n|--[^\n]{0,64}\n)`
-
-// confirmJNDI reports whether a "${" text hides a JNDI lookup.
-func confirmJNDI(s string) bool {
-	if strings.Contains(s, "${jndi:") {
-		return true
-	}
-	for range 6 {
-		t := reLookupCase.ReplaceAllString(reLookupDefault.ReplaceAllString(s, "$1"), "$1")
-		if strings.Contains(t, "${jndi:") || strings.Contains(t, "jndi:ldap") || strings.Contains(t, "jndi:rmi") ||
-			strings.Contains(t, "jndi:dns") || strings.Contains(t, "jndi:iiop") || strings.Contains(t, "jndi:http") ||
-			strings.Contains(t, "jndi:nis") || strings.Contains(t, "jndi:corba") {
-			return true
-		}
-		if t == s {
-			return false
-		}
-		s = t
-	}
-	return false
 }
