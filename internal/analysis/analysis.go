@@ -127,6 +127,9 @@ type RecommendInput struct {
 	// file that lists them all.
 	Blockable   int64  `json:"blockable,omitempty"`
 	AddressFile string `json:"address_file,omitempty"`
+	// Planted are the pages whose visitors' browsers sent attack payloads
+	// (their visitors are not among Actors): the page needs cleaning.
+	Planted []evidence.PlantedPage `json:"planted,omitempty"`
 }
 
 // RecommendResult is the prioritised advice.

@@ -94,17 +94,22 @@ func (s fallbackSession) Classify(ctx context.Context, actors []evidence.Actor, 
 // Recommend answers with primary's advice, or floor's when primary fails or
 // has none (throttling included: one small call is not worth failing a run
 // for). A failing primary's result may still carry the notes and usage of
-// what it tried; they are kept.
+// what it tried; they are kept. Planted pages are floor's to advise on
+// (primary is asked about the actors): its advice for them comes first
+// whatever primary says, and alone when there is no actor.
 func (s fallbackSession) Recommend(ctx context.Context, in RecommendInput) (RecommendResult, error) {
 	if len(in.Actors) == 0 && len(in.Verdicts) == 0 {
-		return RecommendResult{}, nil
+		if len(in.Planted) == 0 {
+			return RecommendResult{}, nil
+		}
+		return s.floor.Recommend(ctx, in)
 	}
 	res, err := s.primary.Recommend(ctx, in)
 	if ctx.Err() != nil {
 		return RecommendResult{}, ctx.Err()
 	}
 	if err == nil && len(res.Recommendations) > 0 {
-		return res, nil
+		return s.withPlanted(ctx, in.Planted, res)
 	}
 	why, cause := "it gave none", &Unavailability{Cause: CauseFailed, Reason: "the model gave no recommendation"}
 	if err != nil {
@@ -123,4 +128,21 @@ func (s fallbackSession) Recommend(ctx context.Context, in RecommendInput) (Reco
 	}
 	out.Usage.Add(fb.Usage)
 	return out, nil
+}
+
+// withPlanted puts floor's advice on the planted pages before primary's.
+func (s fallbackSession) withPlanted(ctx context.Context, planted []evidence.PlantedPage, res RecommendResult) (RecommendResult, error) {
+	if len(planted) == 0 {
+		return res, nil
+	}
+	fb, err := s.floor.Recommend(ctx, RecommendInput{Planted: planted})
+	if err != nil {
+		return RecommendResult{}, fmt.Errorf("rules' recommendations: %w", err)
+	}
+	recs := slices.Concat(fb.Recommendations, res.Recommendations)
+	for i := range recs {
+		recs[i].Priority = i + 1
+	}
+	res.Recommendations = recs
+	return res, nil
 }

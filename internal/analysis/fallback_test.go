@@ -278,3 +278,42 @@ func TestWithFallbackWhy(t *testing.T) {
 		t.Errorf("answered: why %+v, err %v", res.Why, err)
 	}
 }
+
+// A planted page is the rules' to advise on: its advice comes first beside
+// the model's, and alone (the model not asked, not unavailable) when no
+// actor is left to advise about.
+func TestWithFallbackRecommendPlanted(t *testing.T) {
+	page := evidence.PlantedPage{Planted: evidence.Planted{Host: "shop.example.com", Page: "/blog/post-1", Targets: []string{"/search?q=' union select 1--"}},
+		Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection}, Visitors: 40}
+	mine := analysis.Recommendation{Priority: 1, Kind: analysis.ActionApp, Title: "the model's", Source: "model"}
+	model := scripted{recommend: analysis.RecommendResult{Recommendations: []analysis.Recommendation{mine}}}
+	a := analysis.WithFallback(model, offline.Analyzer{})
+
+	res, err := a.Begin(analysis.RunInfo{}).Recommend(context.Background(), analysis.RecommendInput{Actors: flagged(), Planted: []evidence.PlantedPage{page}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recommendations) != 2 || !strings.Contains(res.Recommendations[0].Title, "/blog/post-1") ||
+		res.Recommendations[1].Title != "the model's" || res.Recommendations[1].Priority != 2 || res.ModelUnavailable {
+		t.Errorf("with actors: %+v", res)
+	}
+
+	res, err = a.Begin(analysis.RunInfo{}).Recommend(context.Background(), analysis.RecommendInput{Planted: []evidence.PlantedPage{page}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recommendations) == 0 || !strings.Contains(res.Recommendations[0].Title, "/blog/post-1") || res.ModelUnavailable {
+		t.Errorf("planted page alone: %+v", res)
+	}
+	if slices.ContainsFunc(res.Recommendations, func(r analysis.Recommendation) bool { return r.Title == "the model's" }) {
+		t.Errorf("the model was asked with no actor: %+v", res.Recommendations)
+	}
+
+	res, err = a.Begin(analysis.RunInfo{}).Recommend(context.Background(), analysis.RecommendInput{Actors: flagged()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recommendations) != 1 || res.Recommendations[0].Title != "the model's" {
+		t.Errorf("no planted page: %+v", res.Recommendations)
+	}
+}

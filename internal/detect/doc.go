@@ -93,6 +93,18 @@
 // expected to call both, in that order. Both work on evidence, not rows,
 // because the chunks split the clients.
 //
+// Visitors led by a page. A client that browsed like a person (pages and
+// assets answered 2xx/3xx, assets referred from the site, browsers' user
+// agents) and failed once on one probe path with a same-site referer is
+// lured by a planted or stale link (lured.go): counted in Counts.Lured and
+// Chunk.Linked, never reported. One whose every rule match is a payload in
+// the target of a GET to at most four targets, all with the same page of
+// the site as referer, is marked (Actor.Planted, part of its group's
+// behaviour); SeparatePlanted, over the whole run, takes the marked clients
+// out where at least MinPlantedVisitors share a page and its targets, and
+// reports the page instead (evidence.PlantedPage). planted.go says what
+// ends the mark and what the minimum costs.
+//
 // Address rotation is judged on rows, per chunk: Parse keeps each IPv4 /24
 // and IPv6 /48 in one chunk, and Result merges the addresses of a scan that
 // rotates through one of them into a single actor, their smallest covering

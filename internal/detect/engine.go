@@ -378,6 +378,7 @@ func (e *Engine) remember(q *request, hit bool) {
 	}
 	success := q.success()
 	attack, targetSuccess := false, false
+	var payload field // where payload rules matched (planted.go)
 	for id := range numRules {
 		f := e.found[id]
 		if !f.hit {
@@ -415,9 +416,15 @@ func (e *Engine) remember(q *request, hit bool) {
 		if ru.kind != kindBehaviour {
 			attack = true
 		}
+		if ru.kind == kindPayload {
+			payload |= f.field
+		}
 	}
 	if q.presencePath() {
 		e.noteLure(q, rs)
+	}
+	if payload != 0 {
+		e.notePlant(q, rs, payload)
 	}
 	if attack {
 		if targetSuccess {

@@ -79,6 +79,7 @@ func groupOf(a *evidence.Actor) evidence.Group {
 	if s := firstSampleOf(a); s != nil {
 		g.Samples = []evidence.Sample{*s}
 	}
+	g.Planted = a.Planted
 	setGroupKey(&g, levelBehaviour)
 	return g
 }
@@ -110,7 +111,7 @@ func setGroupKey(g *evidence.Group, level int) {
 	}
 	if level >= levelCategories {
 		g.Coarse = true
-		g.ProbeSet, g.Probing, g.Endpoint = nil, false, ""
+		g.ProbeSet, g.Probing, g.Endpoint, g.Planted = nil, false, "", nil
 		if g.Rules != nil {
 			g.Rules = []evidence.RuleRef{}
 		}
@@ -152,6 +153,9 @@ func setGroupKey(g *evidence.Group, level int) {
 		}
 		if len(g.UserAgents) > 0 {
 			parts = append(parts, "user agent "+strings.Join(g.UserAgents, " | "))
+		}
+		if p := g.Planted; p != nil {
+			parts = append(parts, "payloads "+strings.Join(p.Targets, " ")+" from the page "+p.Host+p.Page)
 		}
 	}
 	key := strings.Join(parts, "; ")

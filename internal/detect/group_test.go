@@ -116,26 +116,7 @@ func TestMergeChunksAgreesWithOneEngine(t *testing.T) {
 		}
 	}
 	one := run(t, cfg, reqs)
-
-	const k = 3
-	var engines [k]*Engine
-	for i := range engines {
-		e, err := NewEngine(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		engines[i] = e
-	}
-	for i, q := range reqs {
-		r := q.record(int64(i + 1))
-		b, _ := record.Block(r.Client).MarshalBinary()
-		engines[int(b[len(b)-2])%k].Observe(r)
-	}
-	var chunks []evidence.Chunk
-	for i, e := range engines {
-		chunks = append(chunks, e.Result(i))
-	}
-	merged := MergeChunks(cfg, chunks)
+	merged := MergeChunks(cfg, partitioned(t, cfg, reqs, 3))
 	names := func(as []evidence.Actor) []string {
 		var out []string
 		for _, a := range as {
@@ -156,6 +137,30 @@ func TestMergeChunksAgreesWithOneEngine(t *testing.T) {
 	if !slices.ContainsFunc(cs, func(c evidence.Campaign) bool { return c.Kind == KindStuffing && c.ActorCount == 30 }) {
 		t.Errorf("no credential-stuffing campaign of 30 among %+v", cs)
 	}
+}
+
+// partitioned is the chunks of k engines over reqs, split by /24 or /48 as
+// Parse splits a log.
+func partitioned(t *testing.T, cfg Config, reqs []req, k int) []evidence.Chunk {
+	t.Helper()
+	engines := make([]*Engine, k)
+	for i := range engines {
+		e, err := NewEngine(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		engines[i] = e
+	}
+	for i, q := range reqs {
+		r := q.record(int64(i + 1))
+		b, _ := record.Block(r.Client).MarshalBinary()
+		engines[int(b[len(b)-2])%k].Observe(r)
+	}
+	chunks := make([]evidence.Chunk, k)
+	for i, e := range engines {
+		chunks[i] = e.Result(i)
+	}
+	return chunks
 }
 
 // More behaviours than GroupLimit fold into coarser groups: the count stays

@@ -109,30 +109,31 @@ func (e *Engine) noteLure(q *request, rs *richState) {
 func (e *Engine) lured(st *actorState, hits, weak []evidence.Hit) bool {
 	rs := st.rich
 	l := &rs.lure
-	if st.okPages == 0 || st.okAssets == 0 || st.siteRef == 0 || l.ref == 0 || l.mixed || l.strange ||
+	if !browsedLikePerson(st) || l.ref == 0 || l.mixed || l.strange ||
 		(l.ref != st.siteRef && !l.hostOK) || rs.probe.total > 3 || len(rs.probeSet) > 1 {
 		return false
 	}
-	for _, u := range rs.topUAs.slots {
-		if !browserUA(strings.ToLower(u.Value)) {
-			return false
-		}
-	}
 	for _, h := range slices.Concat(hits, weak) {
-		if !presenceRuleID(h.Rule) && h.Rule != ruleHTTPProbing.id {
+		if k, _ := ruleKindOf(h.Rule); k != kindPresence && h.Rule != ruleHTTPProbing.id {
 			return false
 		}
 	}
 	return true
 }
 
-func presenceRuleID(id string) bool {
-	for _, ru := range rules {
-		if ru.id == id {
-			return ru.kind == kindPresence
+// browsedLikePerson reports whether an actor with full evidence browsed as
+// a person does: pages and assets answered 2xx/3xx, the assets referred
+// from the site, and only browsers' user agents.
+func browsedLikePerson(st *actorState) bool {
+	if st.okPages == 0 || st.okAssets == 0 || st.siteRef == 0 {
+		return false
+	}
+	for _, u := range st.rich.topUAs.slots {
+		if !browserUA(strings.ToLower(u.Value)) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // maxLinked bounds the linked paths a chunk reports.

@@ -92,6 +92,7 @@ func (e *Engine) ResultWith(chunk int, list AddressSink) (evidence.Chunk, error)
 			continue
 		}
 		a := e.actorEvidence(key, st, hits, weakHits)
+		a.Planted = e.planted(st, hits, weakHits)
 		if list != nil {
 			if err := blocks.actor(key, listed(&a)); err != nil {
 				return out, err

@@ -196,6 +196,10 @@ type Actor struct {
 	// MaxMembers). Empty: block Actor.
 	Block       []string `json:"block,omitempty"`
 	BlockOthers int      `json:"block_others,omitempty"`
+	// Planted, when set, says that every rule match of the actor is a
+	// payload a page of the site may have made its browser send (see
+	// Planted); the run decides whether it was (detect.SeparatePlanted).
+	Planted *Planted `json:"planted,omitempty"`
 }
 
 // MaxMembers bounds Actor.Members.

@@ -48,6 +48,10 @@ type Group struct {
 	// Coarse is set for the group of actors whose own behaviour did not
 	// make the limit of groups: it gathers them by categories only.
 	Coarse bool `json:"coarse,omitempty"`
+	// Planted is the members' planted-link mark (Actor.Planted), part of
+	// the behaviour; coarse groups drop it, and their members are then
+	// judged as attackers.
+	Planted *Planted `json:"planted,omitempty"`
 }
 
 // RuleRef is a rule that fired (or stayed weak) for every member of a group.
@@ -148,16 +152,20 @@ type Counts struct {
 	Suspicious int64 `json:"suspicious"` // detailed or grouped, rule fired
 	Weak       int64 `json:"weak"`       // detailed or grouped, below every threshold
 	Lured      int64 `json:"lured"`      // visitors led to a missing path by a page (Chunk.Linked)
-	Clean      int64 `json:"clean"`      // no rule matched
+	// Planted counts the visitors whose browsers a planted page made send
+	// attack payloads (PlantedPage): a run's account has them, not a chunk's.
+	Planted int64 `json:"planted,omitempty"`
+	Clean   int64 `json:"clean"` // no rule matched
 }
 
 // Total is the sum of the counts.
-func (c Counts) Total() int64 { return c.Suspicious + c.Weak + c.Lured + c.Clean }
+func (c Counts) Total() int64 { return c.Suspicious + c.Weak + c.Lured + c.Planted + c.Clean }
 
 // Add adds o to c.
 func (c *Counts) Add(o Counts) {
 	c.Suspicious += o.Suspicious
 	c.Weak += o.Weak
 	c.Lured += o.Lured
+	c.Planted += o.Planted
 	c.Clean += o.Clean
 }

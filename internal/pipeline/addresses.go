@@ -76,11 +76,13 @@ type addressDest struct {
 type finalStatus struct {
 	findings map[string]analysis.Verdict // by actor: the severity and categories shown
 	groups   map[string]*evidence.Group
+	planted  *detect.Planted // the visitors of planted pages, in no list
 }
 
-func newFinalStatus(suspicious []evidence.Actor, verdicts []analysis.Verdict, groups []evidence.Group) *finalStatus {
+func newFinalStatus(suspicious []evidence.Actor, verdicts []analysis.Verdict, groups []evidence.Group, planted *detect.Planted) *finalStatus {
 	vs := report.Verdicts(verdicts)
-	fs := &finalStatus{findings: make(map[string]analysis.Verdict, len(suspicious)), groups: make(map[string]*evidence.Group, len(groups))}
+	fs := &finalStatus{findings: make(map[string]analysis.Verdict, len(suspicious)), groups: make(map[string]*evidence.Group, len(groups)),
+		planted: planted}
 	for i := range suspicious {
 		a := &suspicious[i]
 		sev, cats := report.Shown(a, vs)
@@ -98,6 +100,9 @@ func newFinalStatus(suspicious []evidence.Actor, verdicts []analysis.Verdict, gr
 func (fs *finalStatus) status(a *addrlist.Actor) (sev evidence.Severity, cats []evidence.Category, finding, group string, ok bool) {
 	if v, found := fs.findings[a.Finding]; found {
 		return v.Severity, v.Categories, a.Finding, "", true
+	}
+	if fs.planted.Took(a.Groups) {
+		return 0, nil, "", "", false // a planted page's visitor, not a coarse group's member
 	}
 	for _, id := range append(a.Groups, detect.CoarseGroupIDs(a.Weak, a.Severity, a.Categories)...) {
 		if g := fs.groups[id]; g != nil {

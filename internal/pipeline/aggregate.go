@@ -151,6 +151,9 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 	ev := re.merger.Result()
 	input.Actors += int64(ev.Actors)
 	verdicts, info := re.verdicts, re.info
+	// Visitors whose browsers a planted page made send payloads are not
+	// attackers: the page is the finding.
+	planted := detect.SeparatePlanted(&ev)
 
 	// Weak actors (below every threshold alone) that share a campaign become
 	// suspicious: one probe from each of fifty addresses is one scan.
@@ -184,7 +187,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		prefixes  []report.BlockEntry
 	)
 	if dst != nil {
-		fs := newFinalStatus(suspicious, verdicts, groups)
+		fs := newFinalStatus(suspicious, verdicts, groups, planted)
 		var err error
 		if addresses, prefixes, err = addressPass(ctx, re.lists, fs, *dst); err != nil {
 			return nil, fmt.Errorf("address file: %w", err)
@@ -192,7 +195,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 	}
 
 	observations := append(re.observations, linkedObservations(evidence.MergeLinked(maxLinkedObservations, ev.Linked))...)
-	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns}
+	recIn := analysis.RecommendInput{Actors: suspicious, Verdicts: verdicts, Campaigns: campaigns, Planted: planted.Pages}
 	if addresses != nil && slices.ContainsFunc(groups, func(g evidence.Group) bool {
 		return g.Suspicious() && g.Severity >= report.BlockMinSeverity
 	}) {
@@ -200,7 +203,7 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		recIn.Blockable, recIn.AddressFile = addresses.Blockable, addresses.Name
 	}
 	var recs analysis.RecommendResult
-	if len(suspicious) > 0 || recIn.Blockable > 0 {
+	if len(suspicious) > 0 || recIn.Blockable > 0 || len(planted.Pages) > 0 {
 		var err error
 		if recs, err = sess.Recommend(ctx, recIn); err != nil {
 			return nil, fmt.Errorf("recommendations: %w", err)
@@ -219,6 +222,8 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 		Verdicts:        verdicts,
 		Campaigns:       campaigns,
 		Groups:          groups,
+		Planted:         planted.Pages,
+		PlantedMore:     planted.More,
 		Clients:         clients,
 		Addresses:       addresses,
 		Prefixes:        prefixes,
@@ -231,10 +236,11 @@ func (s *Stages) buildReport(ctx context.Context, run analysis.RunInfo, sess ana
 
 // accountClients returns the suspicious actors after promotion, and puts
 // every client in one count: suspicious (a finding, or a suspicious group),
-// weak (detailed or grouped), lured or clean (as the engines counted them).
+// weak (detailed or grouped), lured, planted or clean (as the engines and
+// SeparatePlanted counted them).
 func accountClients(actors []evidence.Actor, groups []evidence.Group, counted evidence.Counts) ([]evidence.Actor, evidence.Counts) {
 	var suspicious []evidence.Actor
-	clients := evidence.Counts{Lured: counted.Lured, Clean: counted.Clean}
+	clients := evidence.Counts{Lured: counted.Lured, Planted: counted.Planted, Clean: counted.Clean}
 	for _, a := range actors {
 		if a.Suspicious() {
 			suspicious = append(suspicious, a)

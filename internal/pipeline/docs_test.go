@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,29 +12,41 @@ import (
 	"testing"
 
 	"github.com/logsift/logsift/internal/report"
+	"github.com/logsift/logsift/internal/steer"
 )
 
-// TestReportJSONDocumented checks docs/report-json.md against a real report:
-// every field the JSON of the sample log has is documented, and every
-// top-level field the page lists is written.
+// TestReportJSONDocumented checks docs/report-json.md against real reports:
+// every field the JSON of the sample log (and of a log with a planted page)
+// has is documented, and every top-level field the page lists is written.
 func TestReportJSONDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/report-json.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newStages(t)
-	st.AddressFile = filepath.Join(t.TempDir(), "addresses.csv") // written, so documented
-	rep, err := st.AnalyzeFiles(context.Background(), []string{"../../examples/access-logs.csv"}, nil)
-	if err != nil {
+	planted := filepath.Join(t.TempDir(), "planted.log")
+	i := slices.IndexFunc(steer.Cases, func(c steer.Case) bool { return c.Name == "planted-payload-combined" })
+	if err := steer.Cases[i].WriteFile(planted); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := report.Render(&buf, rep, "json"); err != nil {
-		t.Fatal(err)
-	}
-	var top map[string]any
-	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
-		t.Fatal(err)
+	top := map[string]any{}
+	var reports []any
+	for _, path := range []string{"../../examples/access-logs.csv", planted} {
+		st := newStages(t)
+		st.AddressFile = filepath.Join(t.TempDir(), "addresses.csv") // written, so documented
+		rep, err := st.AnalyzeFiles(context.Background(), []string{path}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := report.Render(&buf, rep, "json"); err != nil {
+			t.Fatal(err)
+		}
+		var r map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(top, r)
+		reports = append(reports, r)
 	}
 	documented := map[string]bool{}
 	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllSubmatch(doc, -1) {
@@ -59,7 +72,7 @@ func TestReportJSONDocumented(t *testing.T) {
 			}
 		}
 	}
-	walk("report", top)
+	walk("report", reports)
 
 	section := regexp.MustCompile("(?s)## Top level\n(.*?)\n###").FindSubmatch(doc)
 	if section == nil {
@@ -67,7 +80,7 @@ func TestReportJSONDocumented(t *testing.T) {
 	}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)`").FindAllSubmatch(section[1], -1) {
 		k := string(m[1])
-		if _, ok := top[k]; !ok && !slices.Contains([]string{"observations"}, k) {
+		if _, ok := top[k]; !ok && !slices.Contains([]string{"observations", "planted_pages_more"}, k) {
 			t.Errorf("top-level field %q is documented but not written", k)
 		}
 	}

@@ -24,8 +24,12 @@ type BuildInput struct {
 	// Addresses describes the address file, when one was written, and
 	// Prefixes are the blocks it found to hold nothing but attackers
 	// (PrefixEntry).
-	Addresses       *AddressFile
-	Prefixes        []BlockEntry
+	Addresses *AddressFile
+	Prefixes  []BlockEntry
+	// Planted are the pages that made their visitors' browsers send attack
+	// payloads (detect.SeparatePlanted), and how many more were left out.
+	Planted         []evidence.PlantedPage
+	PlantedMore     int
 	Recommendations []analysis.Recommendation
 	Observations    []analysis.Observation
 	Analysis        AnalysisInfo
@@ -46,6 +50,8 @@ func Build(in BuildInput) *Report {
 		Findings:        []Finding{},
 		Campaigns:       slices.Clone(in.Campaigns),
 		Groups:          slices.Clone(in.Groups),
+		Planted:         slices.Clone(in.Planted),
+		PlantedMore:     in.PlantedMore,
 		Blocklist:       []BlockEntry{},
 		Recommendations: slices.Clone(in.Recommendations),
 		Observations:    slices.Clone(in.Observations),
@@ -209,6 +215,9 @@ func summarize(r *Report) Summary {
 			count(c).Actors += int(g.Actors)
 		}
 	}
+	for _, p := range r.Planted {
+		s.Severity = max(s.Severity, p.Severity)
+	}
 	for _, c := range evidence.Categories {
 		if cc := counts[c]; cc != nil {
 			s.Categories = append(s.Categories, *cc)
@@ -233,9 +242,13 @@ func summarize(r *Report) Summary {
 func headline(r *Report, s Summary, exposed bool) string {
 	rows := r.Input.Parsed
 	n := int64(s.Suspicious) + s.Grouped
+	planted := plantedClause(r)
 	if n == 0 {
-		if rows == 0 {
+		switch {
+		case rows == 0:
 			return "No requests could be read, so nothing was analysed."
+		case planted != "":
+			return "No client attacked the site on its own, but " + planted + "."
 		}
 		return fmt.Sprintf("No attacks found in %s from %s.", plural(rows, "request", "requests"), plural(r.Input.Actors, "client", "clients"))
 	}
@@ -262,7 +275,39 @@ func headline(r *Report, s Summary, exposed bool) string {
 	if exposed {
 		h += "; a sensitive file or backdoor path was answered 2xx"
 	}
+	if planted != "" {
+		h += "; " + planted
+	}
 	return h + "."
+}
+
+// plantedClause says which pages make their visitors' browsers send attack
+// payloads, or "" when none does. The page is the attacker's text: the
+// renderers clean and escape the headline.
+func plantedClause(r *Report) string {
+	if len(r.Planted) == 0 {
+		return ""
+	}
+	p := r.Planted[0]
+	cats := make([]string, len(p.Categories))
+	for i, c := range p.Categories {
+		cats[i] = string(c)
+	}
+	pages := len(r.Planted) + r.PlantedMore
+	if pages == 1 {
+		return fmt.Sprintf("the page %s makes its visitors' browsers send %s payloads (%s), so it likely carries injected content",
+			p.Page, joinAnd(cats), plural(p.Visitors, "visitor", "visitors"))
+	}
+	var visitors int64
+	for _, q := range r.Planted {
+		visitors += q.Visitors
+	}
+	who := plural(visitors, "visitor", "visitors")
+	if r.PlantedMore > 0 {
+		who = "at least " + who
+	}
+	return fmt.Sprintf("%d pages, such as %s, make their visitors' browsers send attack payloads (%s), so they likely carry injected content",
+		pages, p.Page, who)
 }
 
 func joinAnd(xs []string) string {

@@ -36,7 +36,13 @@ type Report struct {
 	Blocklist []BlockEntry     `json:"blocklist"`
 	// AddressFile is the complete list of suspicious addresses, one a line,
 	// beside the report; nil when none was written.
-	AddressFile     *AddressFile              `json:"address_file,omitempty"`
+	AddressFile *AddressFile `json:"address_file,omitempty"`
+	// Planted are pages of the site whose visitors' browsers sent the same
+	// attack payloads: the page likely carries injected content. Their
+	// visitors are not findings (summary.clients.planted counts them);
+	// PlantedMore counts the pages left out.
+	Planted         []evidence.PlantedPage    `json:"planted_pages,omitempty"`
+	PlantedMore     int                       `json:"planted_pages_more,omitempty"`
 	Recommendations []analysis.Recommendation `json:"recommendations"`
 	Observations    []analysis.Observation    `json:"observations,omitempty"`
 	Analysis        AnalysisInfo              `json:"analysis"`

@@ -82,6 +82,9 @@ type view struct {
 	RestMore int
 	Findings int // all findings, shown or not
 
+	Planted     []plantedView
+	PlantedMore int
+
 	Groups     []groupView // suspicious groups
 	GroupsMore int
 	Grouped    int64 // actors in suspicious groups
@@ -178,6 +181,21 @@ type groupView struct {
 	Samples     []sampleView
 }
 
+// plantedView is a page that made its visitors' browsers send payloads.
+type plantedView struct {
+	N           int
+	Page        string
+	Host        string
+	Severity    string
+	Categories  []string
+	Visitors    int64
+	Targets     int64
+	First, Last string
+	Members     string // the first visitors, space-separated
+	MembersMore int
+	Samples     []sampleView
+}
+
 type blockView struct {
 	CIDR   string
 	Reason string
@@ -267,6 +285,7 @@ func newView(r *Report, b bounds) *view {
 	}
 	v.Timeline = newTimelineView(r, v.Top)
 	v.CategoryChart = newCategoryChart(s.Categories)
+	v.addPlanted(r, b)
 	v.addGroups(r, b)
 	v.addCampaigns(r, b)
 	v.addBlocklist(r.Blocklist, b)
@@ -317,6 +336,25 @@ func newSampleView(s evidence.Sample) sampleView {
 		sv.Status = strconv.Itoa(s.Status)
 	}
 	return sv
+}
+
+// addPlanted shows the planted pages: all of them (Build bounds the list),
+// with the first visitors (as a group's members) and one sample per target.
+func (v *view) addPlanted(r *Report, b bounds) {
+	v.PlantedMore = r.PlantedMore
+	for i, p := range r.Planted {
+		members, _ := part(p.Members, b.groupIPs)
+		pv := plantedView{N: i + 1, Page: clean(p.Page, fieldLimit), Host: clean(p.Host, fieldLimit), Severity: p.Severity.String(),
+			Categories: categoryNames(p.Categories), Visitors: p.Visitors, Targets: int64(len(p.Targets)),
+			First: fmtTime(p.FirstSeen), Last: fmtTime(p.LastSeen),
+			Members: clean(strings.Join(members, " "), detailLimit), MembersMore: int(p.Visitors) - len(members)}
+		if b.samples > 0 {
+			for _, s := range p.Samples {
+				pv.Samples = append(pv.Samples, newSampleView(s))
+			}
+		}
+		v.Planted = append(v.Planted, pv)
+	}
 }
 
 // addGroups shows the suspicious groups.

@@ -17,6 +17,7 @@ var Cases = slices.Concat(
 	crawlerCases("combined"), crawlerCases("amplify"),
 	luredCases("combined"), luredCases("amplify"),
 	rotationCases("combined"), rotationCases("amplify"),
+	plantedCases("combined"), plantedCases("amplify"),
 )
 
 // The leaking client, and the size of what it was served: far from the
@@ -183,27 +184,7 @@ func luredCases(format string) []Case {
 }
 
 func checkLured(r *report.Report, probe string) []string {
-	var bad []string
-	for _, f := range r.Findings {
-		if strings.HasPrefix(f.Actor, "100.65.") {
-			bad = append(bad, fmt.Sprintf("lured visitor %s reported: %s %v", f.Actor, f.Severity, f.Categories))
-			break
-		}
-	}
-	for _, b := range r.Blocklist {
-		if strings.HasPrefix(b.CIDR, "100.65.") {
-			bad = append(bad, "lured visitor on the blocklist: "+b.CIDR)
-			break
-		}
-	}
-	for _, c := range r.Campaigns {
-		for _, a := range c.Actors {
-			if strings.HasPrefix(a, "100.65.") {
-				bad = append(bad, fmt.Sprintf("lured visitors in campaign %s %q", c.Kind, c.Key))
-				break
-			}
-		}
-	}
+	bad := checkNotBlamed(r, "100.65.")
 	if f := finding(r, prober); f == nil || f.Severity < evidence.Medium {
 		bad = append(bad, "the prober asking for the same path among others is not reported at medium")
 	}
@@ -288,6 +269,112 @@ func checkRotation(r *report.Report, neighbours []string) []string {
 	for _, ip := range neighbours {
 		if c := blocked(ip); c != "" {
 			bad = append(bad, fmt.Sprintf("neighbour %s that only browsed is blocked by %s", ip, c))
+		}
+	}
+	return bad
+}
+
+// The payloads a page carries when someone injected two elements into it:
+// every reader's browser requests both, with the page as referer.
+var plantedTargets = []string{
+	"/search?q=%27%20union%20select%20password%20from%20users--%20",
+	"/img/x.gif?c=%3Cscript%3Ealert(document.cookie)%3C/script%3E",
+}
+
+// A prober that sends the same SQL injection among others, with curl.
+const payloadProber = "198.51.100.88"
+
+// plantedCases: readers of a page that carries planted payloads, each from
+// a /24 of its own (so that the staged run spreads them over chunks). Forty
+// of them are a planted page: none is reported, blocked or in a campaign,
+// and the report names the page with its visitors; a prober sending the
+// same payload among others is still reported. Four are too few to tell
+// from attackers forging a referer: they are reported as before.
+func plantedCases(format string) []Case {
+	const page = "/blog/post-1"
+	readers := func(l *Log, n int) {
+		for i := range n {
+			ip, at := fmt.Sprintf("100.66.%d.%d", i, i%200+1), time.Duration(i)*37*time.Second
+			l.Visit(ip, at, page, i)
+			for j, t := range plantedTargets {
+				l.Add(Req{IP: ip, At: at + time.Duration(2+j)*time.Second, Target: t, Status: []int{200, 404}[j], Bytes: []int{5100, 150}[j],
+					Referer: PageURL(page), UA: Chrome})
+			}
+		}
+	}
+	probe := func(l *Log) {
+		for i, t := range []string{plantedTargets[0], "/search?q=1%20and%201=2", "/item?id=1%27%20or%20%271%27=%271", "/?file=../../etc/passwd"} {
+			l.Add(Req{IP: payloadProber, At: time.Hour + time.Duration(i)*time.Second, Target: t, Status: 200, Bytes: 5100, UA: "curl/8.5.0"})
+		}
+	}
+	return []Case{
+		{Name: "planted-payload-" + format, Format: format,
+			Log: func(l *Log) { l.Visitors(40); readers(l, 40); probe(l) },
+			Check: func(r *report.Report) []string {
+				bad := checkNotBlamed(r, "100.66.")
+				found := false
+				for _, p := range r.Planted {
+					found = found || (p.Page == page && p.Visitors == 40 && p.Severity >= evidence.High && len(p.Targets) == 2)
+				}
+				if !found {
+					bad = append(bad, fmt.Sprintf("no planted page %s with 40 visitors at high: %+v", page, r.Planted))
+				}
+				if !strings.Contains(r.Summary.Headline, page) || r.Summary.Severity < evidence.High {
+					bad = append(bad, fmt.Sprintf("the summary does not name the page at high: %s %q", r.Summary.Severity, r.Summary.Headline))
+				}
+				if len(r.Summary.DoNow) == 0 || !strings.Contains(r.Summary.DoNow[0], "clean the page "+page) {
+					bad = append(bad, fmt.Sprintf("Do now does not start with cleaning the page: %q", r.Summary.DoNow))
+				}
+				if r.Summary.Clients.Planted != 40 {
+					bad = append(bad, fmt.Sprintf("clients %+v: want 40 planted", r.Summary.Clients))
+				}
+				if f := finding(r, payloadProber); f == nil || f.Severity < evidence.High {
+					bad = append(bad, "the prober sending the same payload among others is not reported at high")
+				}
+				return bad
+			}},
+		{Name: "planted-payload-too-few-" + format, Format: format,
+			Log: func(l *Log) { l.Visitors(40); readers(l, 4) },
+			Check: func(r *report.Report) []string {
+				var bad []string
+				for i := range 4 {
+					ip := fmt.Sprintf("100.66.%d.%d", i, i+1)
+					if f := finding(r, ip); f == nil || f.Severity < evidence.High {
+						bad = append(bad, fmt.Sprintf("%s, one of only 4 clients sending the payloads with the page as referer, is not reported at high", ip))
+					}
+				}
+				if len(r.Planted) != 0 {
+					bad = append(bad, fmt.Sprintf("4 clients make a planted page: %+v", r.Planted))
+				}
+				return bad
+			}},
+	}
+}
+
+// checkNotBlamed: no client whose address starts with prefix is a finding,
+// on the blocklist, in a campaign or in a suspicious group.
+func checkNotBlamed(r *report.Report, prefix string) []string {
+	var bad []string
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Actor, prefix) {
+			bad = append(bad, fmt.Sprintf("visitor %s reported: %s %v", f.Actor, f.Severity, f.Categories))
+			break
+		}
+	}
+	for _, b := range r.Blocklist {
+		if strings.HasPrefix(b.CIDR, prefix) {
+			bad = append(bad, "visitor on the blocklist: "+b.CIDR)
+			break
+		}
+	}
+	for _, c := range r.Campaigns {
+		if slices.ContainsFunc(c.Actors, func(a string) bool { return strings.HasPrefix(a, prefix) }) {
+			bad = append(bad, fmt.Sprintf("visitors in campaign %s %q", c.Kind, c.Key))
+		}
+	}
+	for _, g := range r.Groups {
+		if g.Suspicious() && slices.ContainsFunc(g.Members, func(a string) bool { return strings.HasPrefix(a, prefix) }) {
+			bad = append(bad, fmt.Sprintf("visitors in suspicious group %s", g.Key))
 		}
 	}
 	return bad

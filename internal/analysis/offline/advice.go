@@ -36,6 +36,9 @@ var advice = []entry{
 	{name: "rotate-exposed", urgency: 100, kind: analysis.ActionApp,
 		applies: func(v *view) bool { return len(v.exposed) > 0 },
 		write:   rotateExposed},
+	{name: "clean-planted-page", urgency: 95, kind: analysis.ActionApp,
+		applies: func(v *view) bool { return len(v.planted) > 0 },
+		write:   cleanPlantedPages},
 	{name: "fix-failing-handlers", urgency: 90, kind: analysis.ActionApp,
 		applies: func(v *view) bool { return len(v.broken()) > 0 },
 		write:   fixFailingHandlers},
@@ -219,6 +222,38 @@ func rotateExposed(v *view) []analysis.Recommendation {
 		Detail:     detail,
 		Categories: v.present(evidence.SensitiveFiles, evidence.Webshell),
 		Actors:     firstActors(who, maxActors),
+	}}
+}
+
+// cleanPlantedPages: pages whose every visitor's browser sent the same
+// payloads carry injected content. Cleaning the page stops the requests;
+// blocking its readers would not. The visitors are no one's to block, so
+// the advice names no actor.
+func cleanPlantedPages(v *view) []analysis.Recommendation {
+	var pages, targets []string
+	var visitors int64
+	var cats []evidence.Category
+	for _, p := range v.planted {
+		if len(pages) < 3 {
+			pages = append(pages, show(p.Page))
+		}
+		for _, t := range p.Targets {
+			if len(targets) < 4 && !slices.Contains(targets, show(t)) {
+				targets = append(targets, show(t))
+			}
+		}
+		visitors += p.Visitors
+		cats = evidence.UnionCategories(cats, p.Categories)
+	}
+	title := "Inspect and clean the page " + pages[0] + ": it makes its visitors' browsers send attacks"
+	if len(v.planted) > 1 {
+		title = fmt.Sprintf("Inspect and clean %d pages that make their visitors' browsers send attacks", len(v.planted))
+	}
+	return []analysis.Recommendation{{
+		Title: title,
+		Detail: fmt.Sprintf("%s of %s each requested the same attack payloads (%s) with the page as referer, as an injected <img>, <script> or link makes every reader's browser do: the page, a comment or other user content on it, or a third-party script it loads likely carries injected content. Open the page as it is served, find where those URLs come from in its HTML, its comments and the scripts it loads, remove them and close the way in (a stored cross-site scripting hole, a compromised dependency or tag). Then send a Content-Security-Policy header that allows scripts, images and connections only from the site itself and the hosts it really uses (for example default-src 'self'), so that injected markup cannot load or send anything. The visitors are not attackers and are not on the blocklist. The payloads still reach the application until the page is clean: AWS WAF's AWSManagedRulesCommonRuleSet (and AWSManagedRulesSQLiRuleSet for SQL injection) stops such requests in front of it.",
+			plural(visitors, "visitor", "visitors"), join(pages, "and"), join(targets, "and")),
+		Categories: cats,
 	}}
 }
 

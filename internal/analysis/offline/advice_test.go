@@ -18,6 +18,7 @@ type adviceCase struct {
 	actors    []evidence.Actor
 	verdicts  []analysis.Verdict
 	campaigns []evidence.Campaign
+	planted   []evidence.PlantedPage
 	applies   bool
 	// says are phrases the written title or detail must hold, and addressed
 	// the actors it must name (exactly, in order), when it applies.
@@ -50,6 +51,18 @@ var (
 	slowScanner = actor("192.0.2.32", 50, 10*time.Minute, hit(evidence.ScannerUA, evidence.Medium, 50, sample("/", 200, "Nuclei")))
 )
 
+// Pages whose visitors' browsers sent payloads.
+var (
+	plantedPage = evidence.PlantedPage{
+		Planted:  evidence.Planted{Host: "shop.example.com", Page: "/blog/post-1", Targets: []string{"/search?q=' union select 1--"}},
+		Severity: evidence.High, Categories: []evidence.Category{evidence.SQLInjection}, Visitors: 40,
+	}
+	otherPlanted = evidence.PlantedPage{
+		Planted:  evidence.Planted{Host: "shop.example.com", Page: "/guestbook", Targets: []string{"/x.gif?<script>alert(1)</script>"}},
+		Severity: evidence.High, Categories: []evidence.Category{evidence.XSS}, Visitors: 5,
+	}
+)
+
 func uaCampaign(key string, sev evidence.Severity, actors ...string) evidence.Campaign {
 	return evidence.Campaign{Kind: "shared-user-agent", Key: key, Actors: actors,
 		Categories: []evidence.Category{evidence.SensitiveFiles}, Requests: 40, Severity: sev}
@@ -62,6 +75,13 @@ var adviceCases = []adviceCase{
 		applies: true, says: []string{"rotate the API keys"}},
 	{entry: "rotate-exposed", name: "every sensitive file refused", actors: []evidence.Actor{envRefused}},
 	{entry: "rotate-exposed", name: "a 200 for a path that is not sensitive", actors: []evidence.Actor{crawler, log4j}},
+
+	{entry: "clean-planted-page", name: "a page that makes its visitors send payloads", planted: []evidence.PlantedPage{plantedPage},
+		applies: true, says: []string{"Inspect and clean the page /blog/post-1", "40 visitors of /blog/post-1",
+			"/search?q=' union select 1--", "Content-Security-Policy", "not on the blocklist", "AWSManagedRulesSQLiRuleSet"}, addressed: []string{}},
+	{entry: "clean-planted-page", name: "two pages", planted: []evidence.PlantedPage{plantedPage, otherPlanted},
+		applies: true, says: []string{"clean 2 pages", "45 visitors of /blog/post-1 and /guestbook"}, addressed: []string{}},
+	{entry: "clean-planted-page", name: "visitors who sent payloads themselves", actors: []evidence.Actor{sqliHandled, traversal}},
 
 	{entry: "fix-failing-handlers", name: "SQL injection drew a 500", actors: []evidence.Actor{sqliBroke},
 		applies: true, says: []string{"/api/products answered 5xx to SQL injection payloads"}, addressed: []string{"198.51.100.1"}},
@@ -85,6 +105,7 @@ var adviceCases = []adviceCase{
 	{entry: "sqli-rule-set", name: "a model verdict adds SQL injection", actors: []evidence.Actor{badRequest},
 		verdicts: []analysis.Verdict{{Actor: "192.0.2.40", Categories: []evidence.Category{evidence.SQLInjection}}}, applies: true},
 	{entry: "sqli-rule-set", name: "no SQL injection", actors: []evidence.Actor{traversal, envRefused}},
+	{entry: "sqli-rule-set", name: "a planted page's visitors are not flagged", planted: []evidence.PlantedPage{plantedPage}},
 
 	{entry: "login-rate-limit", name: "120 requests in 4 minutes: half their rate", actors: []evidence.Actor{bruteForce},
 		applies: true, says: []string{"to 50 requests per 5 minutes", "matching /api/login"}, addressed: []string{"2001:db8:1::/64"}},
@@ -192,7 +213,7 @@ func TestAdviceEntries(t *testing.T) {
 	for _, tc := range adviceCases {
 		t.Run(tc.entry+"/"+tc.name, func(t *testing.T) {
 			e := entryNamed(t, tc.entry)
-			in := analysis.RecommendInput{Actors: tc.actors, Verdicts: tc.verdicts, Campaigns: tc.campaigns}
+			in := analysis.RecommendInput{Actors: tc.actors, Verdicts: tc.verdicts, Campaigns: tc.campaigns, Planted: tc.planted}
 			v := buildView(in, tc.format)
 			if got := e.applies(v); got != tc.applies {
 				t.Fatalf("applies = %v, want %v", got, tc.applies)

@@ -27,6 +27,7 @@ type view struct {
 	// too, when an address file lists them (addressFile).
 	blockable   int64
 	addressFile string
+	planted     []evidence.PlantedPage // pages that made visitors send payloads
 }
 
 // probe is a logged request as the advice matches it. The path is
@@ -53,6 +54,7 @@ func buildView(in analysis.RecommendInput, format string) *view {
 		samples:   map[evidence.Category][]probe{},
 		format:    format,
 		blockable: in.Blockable, addressFile: in.AddressFile,
+		planted: in.Planted,
 	}
 	verdicts := make(map[string]analysis.Verdict, len(in.Verdicts))
 	for _, vd := range in.Verdicts {
