@@ -64,7 +64,10 @@ type plant struct {
 
 // notePlant records a request a payload rule matched in fields.
 func (e *Engine) notePlant(q *request, rs *richState, fields field) {
-	p := &rs.plant
+	if rs.plant == nil {
+		rs.plant = &plant{}
+	}
+	p := rs.plant
 	if p.strange {
 		return
 	}
@@ -107,8 +110,8 @@ func (e *Engine) plantTarget(q *request) string {
 
 // planted is the mark of an actor with these hits, or nil (see above).
 func (e *Engine) planted(st *actorState, hits, weak []evidence.Hit) *evidence.Planted {
-	p := &st.rich.plant
-	if p.page == "" || p.strange || !browsedLikePerson(st) || (!p.hostOK && maphash.String(e.seed, p.host)|1 != st.siteRef) {
+	p := st.rich.plant
+	if p == nil || p.page == "" || p.strange || !browsedLikePerson(st) || (!p.hostOK && maphash.String(e.seed, p.host)|1 != st.siteRef) {
 		return nil
 	}
 	for _, h := range hits {

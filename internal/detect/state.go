@@ -172,7 +172,7 @@ type richState struct {
 	successSizes []int64  // distinct sizes of those answers, up to 4
 	claimedUA    string   // allowlisted UA the actor claimed, for reasons
 	lure         lure     // its failing probes' referers (lured.go)
-	plant        plant    // its payload requests' referers and targets (planted.go)
+	plant        *plant   // its payload requests' referers and targets (planted.go); nil before the first
 	probeSet     []string // normalised attack paths, for campaigns
 	// Evidence of the access-behaviour rules (rules_access.go), allocated
 	// by their record hooks.

@@ -294,9 +294,10 @@ func plantedClause(r *Report) string {
 		cats[i] = string(c)
 	}
 	pages := len(r.Planted) + r.PlantedMore
+	page := cut(p.Page, 80)
 	if pages == 1 {
 		return fmt.Sprintf("the page %s makes its visitors' browsers send %s payloads (%s), so it likely carries injected content",
-			p.Page, joinAnd(cats), plural(p.Visitors, "visitor", "visitors"))
+			page, joinAnd(cats), plural(p.Visitors, "visitor", "visitors"))
 	}
 	var visitors int64
 	for _, q := range r.Planted {
@@ -307,7 +308,7 @@ func plantedClause(r *Report) string {
 		who = "at least " + who
 	}
 	return fmt.Sprintf("%d pages, such as %s, make their visitors' browsers send attack payloads (%s), so they likely carry injected content",
-		pages, p.Page, who)
+		pages, page, who)
 }
 
 func joinAnd(xs []string) string {

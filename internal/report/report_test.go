@@ -75,6 +75,11 @@ func hostileReport() *Report {
 			{Actor: "2001:db8:1:2::/64", Severity: evidence.Medium, Categories: []evidence.Category{evidence.SensitiveFiles}, Confidence: 0.8, Rationale: "Read /.env (200).", Source: "model"},
 		},
 		Campaigns: []evidence.Campaign{{Kind: "shared-user-agent", Key: hostileAll, Actors: []string{"203.0.113.7", "2001:db8:1:2::/64"}, Requests: 22, Severity: evidence.High, Reason: hostileAll}},
+		// A planted page whose host, path and targets (the referer and the
+		// request as the readers' browsers sent them) are hostile.
+		Planted: []evidence.PlantedPage{{Planted: evidence.Planted{Host: hostile[3], Page: "/" + hostileAll, Targets: []string{"/" + hostile[0]}},
+			Severity: evidence.High, Categories: []evidence.Category{evidence.XSS}, Visitors: 9, Requests: 45, FirstSeen: t0, LastSeen: t0.Add(time.Hour),
+			Members: []string{"100.64.0.1", "100.64.1.2"}, Samples: samples[:2]}},
 		Recommendations: []analysis.Recommendation{
 			{Priority: 2, Kind: analysis.ActionWAFManaged, Title: "Enable " + hostile[1], Detail: hostileAll, Actors: []string{"203.0.113.7"}, Source: "model"},
 			{Priority: 1, Kind: analysis.ActionWAFIPSet, Title: "Block the addresses", Detail: "IP set", Source: "rules"},

@@ -189,7 +189,7 @@ type plantedView struct {
 	Severity    string
 	Categories  []string
 	Visitors    int64
-	Targets     int64
+	Payloads    string // "attack payload", "2 attack payloads"
 	First, Last string
 	Members     string // the first visitors, space-separated
 	MembersMore int
@@ -345,9 +345,12 @@ func (v *view) addPlanted(r *Report, b bounds) {
 	for i, p := range r.Planted {
 		members, _ := part(p.Members, b.groupIPs)
 		pv := plantedView{N: i + 1, Page: clean(p.Page, fieldLimit), Host: clean(p.Host, fieldLimit), Severity: p.Severity.String(),
-			Categories: categoryNames(p.Categories), Visitors: p.Visitors, Targets: int64(len(p.Targets)),
+			Categories: categoryNames(p.Categories), Visitors: p.Visitors, Payloads: "attack payload",
 			First: fmtTime(p.FirstSeen), Last: fmtTime(p.LastSeen),
 			Members: clean(strings.Join(members, " "), detailLimit), MembersMore: int(p.Visitors) - len(members)}
+		if len(p.Targets) > 1 {
+			pv.Payloads = fmt.Sprintf("%d attack payloads", len(p.Targets))
+		}
 		if b.samples > 0 {
 			for _, s := range p.Samples {
 				pv.Samples = append(pv.Samples, newSampleView(s))
