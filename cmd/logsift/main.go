@@ -244,6 +244,13 @@ func (f *flags) analyze(ctx context.Context, files []string, stdout, stderr io.W
 			return exitFindings, nil
 		}
 	}
+	// A page that makes its visitors' browsers send attacks is found
+	// suspicious activity too, though no visitor is a finding.
+	for _, p := range rep.Planted {
+		if p.Severity >= failOn {
+			return exitFindings, nil
+		}
+	}
 	return exitClean, nil
 }
 

@@ -158,10 +158,10 @@ type Planted struct {
 }
 
 // Took reports whether an actor whose behaviour is counted in these groups
-// (an address list's, finest first) was taken out as a planted page's
-// visitor: its finest group carries the mark of a planted page.
+// (an address list's) was taken out as a planted page's visitor: one of
+// them carries the mark of a planted page (coarse groups never do).
 func (p *Planted) Took(groups []string) bool {
-	return p != nil && len(groups) > 0 && p.took[groups[0]]
+	return p != nil && slices.ContainsFunc(groups, func(id string) bool { return p.took[id] })
 }
 
 // SeparatePlanted takes the visitors of planted pages out of a run's

@@ -27,11 +27,17 @@ func Subject(r *Report, source string) string {
 	switch {
 	case r == nil:
 		head = "logsift: report"
-	case len(r.Findings) == 0:
+	case len(r.Findings) == 0 && len(r.Planted) == 0:
 		head = "logsift: no attacks found"
 	default:
-		head = fmt.Sprintf("logsift: %s, %s", strings.ToUpper(r.Summary.Severity.String()),
-			plural(int64(len(r.Findings)), "suspicious address", "suspicious addresses"))
+		var found []string
+		if n := len(r.Findings); n > 0 {
+			found = append(found, plural(int64(n), "suspicious address", "suspicious addresses"))
+		}
+		if n := len(r.Planted) + r.PlantedMore; n > 0 {
+			found = append(found, plural(int64(n), "planted page", "planted pages"))
+		}
+		head = fmt.Sprintf("logsift: %s, %s", strings.ToUpper(r.Summary.Severity.String()), strings.Join(found, ", "))
 	}
 	return subjectWithFile(head, " in ", source)
 }

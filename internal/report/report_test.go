@@ -497,8 +497,13 @@ func TestSubject(t *testing.T) {
 			t.Errorf("attacker text in subject: %q", s)
 		}
 	}
-	if s := Subject(r, "uploads/access-logs.csv"); s != "logsift: CRITICAL, 2 suspicious addresses in access-logs.csv" {
+	if s := Subject(r, "uploads/access-logs.csv"); s != "logsift: CRITICAL, 2 suspicious addresses, 1 planted page in access-logs.csv" {
 		t.Errorf("subject %q", s)
+	}
+	// A planted page alone is no "no attacks found".
+	planted := Build(BuildInput{Planted: r.Planted})
+	if s := Subject(planted, "uploads/access-logs.csv"); s != "logsift: HIGH, 1 planted page in access-logs.csv" {
+		t.Errorf("planted page alone: subject %q", s)
 	}
 	if s := FailureSubject("uploads/a.csv.gz", "parse"); s != "logsift: FAILED at parse for a.csv.gz" {
 		t.Errorf("failure subject %q", s)

@@ -333,6 +333,18 @@ func plantedCases(format string) []Case {
 				}
 				return bad
 			}},
+		{Name: "planted-payload-alone-" + format, Format: format,
+			Log: func(l *Log) { l.Visitors(40); readers(l, 40) },
+			Check: func(r *report.Report) []string {
+				var bad []string
+				if len(r.Findings) != 0 || len(r.Blocklist) != 0 {
+					bad = append(bad, fmt.Sprintf("%d findings, %d blocklist entries; want none", len(r.Findings), len(r.Blocklist)))
+				}
+				if len(r.Planted) != 1 || r.Summary.Severity < evidence.High || !strings.Contains(r.Summary.Headline, page) {
+					bad = append(bad, fmt.Sprintf("the planted page alone is not the report's news at high: %s %q", r.Summary.Severity, r.Summary.Headline))
+				}
+				return bad
+			}},
 		{Name: "planted-payload-too-few-" + format, Format: format,
 			Log: func(l *Log) { l.Visitors(40); readers(l, 4) },
 			Check: func(r *report.Report) []string {
