@@ -124,7 +124,7 @@ func setGroupKey(g *evidence.Group, level int) {
 	var parts []string
 	state := "suspicious"
 	if g.Weak {
-		state = "below every threshold"
+		state = "each below every threshold alone"
 	}
 	if g.Coarse {
 		parts = append(parts, fmt.Sprintf("other %s clients at %s", state, g.Severity))
