@@ -19,7 +19,7 @@ const BlockMinSeverity = evidence.Medium
 
 // MinPrefixAddresses is how many addresses of one block (IPv4 /24, IPv6 /48)
 // must be blocked before the block goes on the blocklist as one prefix, and
-// then only if the log shows no other client in it.
+// then only if the log shows no other client in it (BlockTally.Close).
 const MinPrefixAddresses = 8
 
 // MaxBlockEntries bounds the blocklist: past it the address file holds the
@@ -59,8 +59,10 @@ func (t *BlockTally) Add(addr netip.Prefix, sev evidence.Severity, cats []eviden
 // Close decides on the block, which held actors in all: a prefix goes on
 // the blocklist instead of its addresses only when every client the log
 // shows in the block is blocked (none benign, none below the blocklist's
-// severity) and there are at least MinPrefixAddresses of them. The prefix
-// is the smallest that holds them, never wider than the block.
+// severity), there are at least MinPrefixAddresses of them, and they fill
+// at least a quarter of the smallest prefix that holds them (never wider
+// than the block), so that a few attackers scattered over a /24 do not get
+// the addresses between them, unseen in the log, blocked too.
 func (t *BlockTally) Close(block netip.Prefix, actors int64) (BlockEntry, bool) {
 	if t.others || t.blockable < MinPrefixAddresses || t.blockable != actors {
 		return BlockEntry{}, false
@@ -72,6 +74,14 @@ func (t *BlockTally) Close(block netip.Prefix, actors int64) (BlockEntry, bool) 
 			break
 		}
 		bits++
+	}
+	// Actors are addresses (IPv4) or /64s (IPv6): the prefix holds 2^free of them.
+	unit := 32
+	if !t.first.Is4() {
+		unit = 64
+	}
+	if free := unit - bits; free > 0 && (free >= 62 || int64(1)<<free > 4*t.blockable) {
+		return BlockEntry{}, false
 	}
 	p, _ := t.first.Prefix(bits)
 	evidence.SortCategories(t.cats)

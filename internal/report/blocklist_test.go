@@ -21,7 +21,9 @@ func TestBlockTallyPrefix(t *testing.T) {
 		want   string
 	}{
 		{"all attackers", "198.51.100.0/24", seq(16, 32, v4), medium, 16, "198.51.100.16/28"},
-		{"spread over the block", "198.51.100.0/24", []netip.Prefix{v4(1), v4(2), v4(3), v4(4), v4(5), v4(6), v4(7), v4(250)}, medium, 8, "198.51.100.0/24"},
+		{"spread over the block", "198.51.100.0/24", []netip.Prefix{v4(1), v4(2), v4(3), v4(4), v4(5), v4(6), v4(7), v4(250)}, medium, 8, ""},
+		{"filling a quarter of it", "198.51.100.0/24", append(seq(0, 40, v4), seq(230, 256, v4)...), medium, 66, "198.51.100.0/24"},
+		{"filling less", "198.51.100.0/24", append(seq(0, 39, v4), seq(232, 256, v4)...), medium, 63, ""},
 		{"one benign visitor among them", "198.51.100.0/24", seq(16, 32, v4), medium, 17, ""},
 		{"one below the blocklist's severity", "198.51.100.0/24", seq(16, 32, v4), func(i int) evidence.Severity {
 			if i == 3 {
@@ -31,6 +33,7 @@ func TestBlockTallyPrefix(t *testing.T) {
 		}, 16, ""},
 		{"too few", "198.51.100.0/24", seq(16, 23, v4), medium, 7, ""},
 		{"IPv6 /64s of one /48", "2001:db8:5::/48", seq(0, 300, v6), medium, 300, "2001:db8:5::/55"},
+		{"IPv6 /64s scattered over a /48", "2001:db8:5::/48", []netip.Prefix{v6(0), v6(1), v6(2), v6(3), v6(4), v6(5), v6(6), v6(0xffff)}, medium, 8, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
