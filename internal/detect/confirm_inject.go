@@ -23,6 +23,7 @@ var (
 	clRFIOpen   = newClass("?&;")
 	clTabSpace  = newClass("\t ")
 	clLowDash   = rangeClass("-", [2]byte{'a', 'z'})
+	clCRLFFirst = newClass("slcrhxa") // the header names' first letters
 )
 
 // shellCommand matches either of
@@ -62,37 +63,58 @@ func shellCommand(s string) bool {
 // shellEnd reports whether the command name ends at i.
 func shellEnd(s string, i int) bool { return i == len(s) || clShellTerm[s[i]] }
 
+// A shell command of the expressions, by how it must be followed.
+type shellCmd struct {
+	name string
+	// end: the name and a terminator, after any metacharacter; short: the
+	// same, only after a metacharacter that does not follow a letter; arg:
+	// the name, spaces and what starts an argument; digit and flag: sleep N
+	// and ping -c/-n (then a terminator).
+	end, short, arg, digit, flag bool
+}
+
+// shellCmds holds the commands by their first byte, so that a
+// metacharacter costs one lookup and the few names of that letter.
+var shellCmds = func() (t [256][]shellCmd) {
+	add := func(c shellCmd) { t[c.name[0]] = append(t[c.name[0]], c) }
+	for _, n := range []string{"wget", "curl", "chmod", "bash", "sh", "busybox", "ncat", "nc", "tftp", "nslookup",
+		"powershell", "perl", "whoami", "uname", "ifconfig", "netstat", "python", "python2", "python3"} {
+		add(shellCmd{name: n, end: true})
+	}
+	for _, n := range []string{"id", "cat", "echo", "ls", "cd", "rm", "pwd", "ping", "sleep", "uname"} {
+		add(shellCmd{name: n, short: true})
+	}
+	for _, n := range []string{"cat", "ls", "cd", "rm", "echo", "head", "tail"} {
+		add(shellCmd{name: n, arg: true})
+	}
+	add(shellCmd{name: "sleep", digit: true})
+	add(shellCmd{name: "ping", flag: true})
+	return t
+}()
+
 // shellAt reports whether a command follows the metacharacter at m, at p.
 func shellAt(s string, m, p int) bool {
-	for _, c := range [...]string{"wget", "curl", "chmod", "bash", "sh", "busybox", "ncat", "nc", "tftp", "nslookup",
-		"powershell", "perl", "whoami", "uname", "ifconfig", "netstat"} {
-		if at(s, p, c) && shellEnd(s, p+len(c)) {
-			return true
+	if p >= len(s) {
+		return false
+	}
+	for _, c := range shellCmds[s[p]] {
+		if !at(s, p, c.name) {
+			continue
 		}
-	}
-	if at(s, p, "python") && (shellEnd(s, p+6) || (at(s, p+6, "2") || at(s, p+6, "3")) && shellEnd(s, p+7)) {
-		return true
-	}
-	if at(s, p, "sleep") {
-		if q := clSpace.span(s, p+5); q > p+5 && clDigit.has(s, q) && shellEnd(s, q+1) {
+		e := p + len(c.name)
+		switch {
+		case c.end && shellEnd(s, e), c.short && shellEnd(s, e) && nonWordBefore(clLowUnder, s, m):
 			return true
-		}
-	}
-	if at(s, p, "ping") {
-		if q := clSpace.span(s, p+4); q > p+4 && (at(s, q, "-c") || at(s, q, "-n")) && shellEnd(s, q+2) {
-			return true
-		}
-	}
-	if nonWordBefore(clLowUnder, s, m) {
-		for _, c := range [...]string{"id", "cat", "echo", "ls", "cd", "rm", "pwd", "ping", "sleep", "uname"} {
-			if at(s, p, c) && shellEnd(s, p+len(c)) {
+		case c.arg:
+			if q := clSpace.span(s, e); q > e && clShellArg.has(s, q) {
 				return true
 			}
-		}
-	}
-	for _, c := range [...]string{"cat", "ls", "cd", "rm", "echo", "head", "tail"} {
-		if at(s, p, c) {
-			if q := clSpace.span(s, p+len(c)); q > p+len(c) && clShellArg.has(s, q) {
+		case c.digit:
+			if q := clSpace.span(s, e); q > e && clDigit.has(s, q) && shellEnd(s, q+1) {
+				return true
+			}
+		case c.flag:
+			if q := clSpace.span(s, e); q > e && (at(s, q, "-c") || at(s, q, "-n")) && shellEnd(s, q+2) {
 				return true
 			}
 		}
@@ -304,7 +326,9 @@ func crlfHeader(s string) bool {
 	return eachIndex(s, "\n", func(i int) bool {
 		p := clTabSpace.span(s, i+1)
 		q := -1
-		if n := atAny(s, p, "set-cookie", "location", "content-type", "content-length", "content-security-policy",
+		if p >= len(s) || !clCRLFFirst[s[p]] {
+			// No header name starts here; only the two other forms can.
+		} else if n := atAny(s, p, "set-cookie", "location", "content-type", "content-length", "content-security-policy",
 			"content-disposition", "refresh", "cache-control", "link", "host"); n > 0 {
 			q = p + n
 		} else if n := atAny(s, p, "x-", "access-control-"); n > 0 {
@@ -381,65 +405,59 @@ func jndiIn(s string) bool {
 // replaceDefaults replaces every ${...:-x} that holds no '$', '{' or '}'
 // by x (the text after the first ":-").
 func replaceDefaults(dst []byte, s string) ([]byte, string, bool) {
-	return replaceLookups(dst, s, func(st int) (string, int, bool) {
-		j := st + 2
-		for j < len(s) && s[j] != '$' && s[j] != '{' && s[j] != '}' {
-			j++
+	return replaceLookups(dst, s, func(c string) (string, bool) {
+		if d := strings.Index(c, ":-"); d >= 0 {
+			return c[d+2:], true
 		}
-		if at(s, j, "}") {
-			if d := strings.Index(s[st+2:j], ":-"); d >= 0 {
-				return s[st+2+d+2 : j], j + 1, true
-			}
-		}
-		return "", j, false
+		return "", false
 	})
 }
 
 // replaceCases replaces every ${lower:x}, ${upper:x} and ${date:x} (x
 // optionally quoted, holding no '$', '{', '}' or quote) by x.
 func replaceCases(dst []byte, s string) ([]byte, string, bool) {
-	return replaceLookups(dst, s, func(st int) (string, int, bool) {
-		n := atAny(s, st+2, "lower:", "upper:", "date:")
+	return replaceLookups(dst, s, func(c string) (string, bool) {
+		n := atAny(c, 0, "lower:", "upper:", "date:")
 		if n < 0 {
-			return "", st + 2, false
+			return "", false
 		}
-		p := st + 2 + n
-		if at(s, p, "'") {
-			p++
+		x := strings.TrimPrefix(c[n:], "'")
+		switch q := strings.IndexByte(x, '\''); q {
+		case -1:
+			return x, true
+		case len(x) - 1:
+			return x[:q], true
 		}
-		q := p
-		for q < len(s) && s[q] != '$' && s[q] != '{' && s[q] != '}' && s[q] != '\'' {
-			q++
-		}
-		x := q
-		if at(s, q, "'") {
-			q++
-		}
-		if at(s, q, "}") {
-			return s[p:x], q + 1, true
-		}
-		return "", x, false
+		return "", false
 	})
 }
 
-// replaceLookups replaces the lookups that match finds, left to right as
-// ReplaceAllString does, writing into dst when anything changes. match
-// looks at the "${" at st and returns the replacement and the lookup's end,
-// or false and where the next lookup may start (nothing it read is a '$').
-func replaceLookups(dst []byte, s string, match func(st int) (string, int, bool)) ([]byte, string, bool) {
+// replaceLookups replaces the innermost lookups ("${", text without '$',
+// '{' or '}', "}") whose text value accepts, as ReplaceAllString does with
+// the two expressions (they match only such lookups, which never overlap).
+// It finds them from their '}', reading back to the '$', '{' or '}' before:
+// the text read for different '}' does not overlap. It writes into dst
+// when anything changes.
+func replaceLookups(dst []byte, s string, value func(text string) (string, bool)) ([]byte, string, bool) {
 	done := 0
 	for i := 0; ; {
-		k := strings.Index(s[i:], "${")
+		k := strings.IndexByte(s[i:], '}')
 		if k < 0 {
 			break
 		}
-		val, end, ok := match(i + k)
-		if ok {
-			dst = append(dst, s[done:i+k]...)
-			dst = append(dst, val...)
-			done = end
+		j := i + k
+		st := j
+		for st > i && s[st-1] != '$' && s[st-1] != '{' && s[st-1] != '}' {
+			st--
 		}
-		i = end
+		if st >= 2 && s[st-1] == '{' && s[st-2] == '$' {
+			if v, ok := value(s[st:j]); ok {
+				dst = append(dst, s[done:st-2]...)
+				dst = append(dst, v...)
+				done = j + 1
+			}
+		}
+		i = j + 1
 	}
 	if done == 0 {
 		return dst, s, false

@@ -74,7 +74,10 @@ func unionSelect(s string) bool {
 			return true
 		}
 		n1 := g1.step(g1.at, c, fffd)
-		n2 := g2.step(q2 || g2.at, c, fffd)
+		n2 := gapState{comment: -1}
+		if q2 || g2.live() {
+			n2 = g2.step(q2 || g2.at, c, fffd)
+		}
 		nka, nkd, nks := 0, 0, 0
 		nq2, nterm := false, false
 		switch {
@@ -367,22 +370,25 @@ func blanksThen(s string, i int, lits ...string) bool {
 }
 
 func stackedAt(s string, p int, m *stackedMemo) bool {
-	if n := atAny(s, p, "drop", "truncate", "alter"); n > 0 {
-		return blanksThen(s, p+n, "table", "database", "schema", "user")
+	if p >= len(s) {
+		return false
 	}
-	switch {
-	case at(s, p, "delete"):
-		return blanksThen(s, p+6, "from")
-	case at(s, p, "insert"):
-		return blanksThen(s, p+6, "into")
-	case at(s, p, "shutdown"):
-		return true
-	case at(s, p, "declare"):
-		return blanksThen(s, p+7, "@")
-	case at(s, p, "exec"):
-		return blanksThen(s, p+4, "xp_", "sp_", "master.") || (at(s, p+4, "ute") && blanksThen(s, p+7, "xp_", "sp_", "master."))
-	case at(s, p, "update"):
-		return m.update(s, p+6)
+	switch s[p] {
+	case 'd':
+		return (at(s, p, "drop") && blanksThen(s, p+4, "table", "database", "schema", "user")) ||
+			(at(s, p, "delete") && blanksThen(s, p+6, "from")) || (at(s, p, "declare") && blanksThen(s, p+7, "@"))
+	case 't':
+		return at(s, p, "truncate") && blanksThen(s, p+8, "table", "database", "schema", "user")
+	case 'a':
+		return at(s, p, "alter") && blanksThen(s, p+5, "table", "database", "schema", "user")
+	case 'i':
+		return at(s, p, "insert") && blanksThen(s, p+6, "into")
+	case 's':
+		return at(s, p, "shutdown")
+	case 'e':
+		return at(s, p, "exec") && (blanksThen(s, p+4, "xp_", "sp_", "master.") || (at(s, p+4, "ute") && blanksThen(s, p+7, "xp_", "sp_", "master.")))
+	case 'u':
+		return at(s, p, "update") && m.update(s, p+6)
 	}
 	return false
 }

@@ -36,6 +36,7 @@ type Engine struct {
 	cfg       Config
 	allowNets []netip.Prefix
 	uaAllow   []string
+	uaAllowM  *matcher // uaAllow in one pass: a long user agent costs one scan, not one per entry
 	pathAllow []string
 	m         *matcher
 	pats      []pattern
@@ -53,6 +54,7 @@ type Engine struct {
 	// Per-record scratch space, reused so the benign path does not allocate.
 	pbuf, qbuf, rbuf []byte
 	matches          []match
+	uaMatches        []match
 	// Per check (checkOf maps a pattern to its check), for the field being
 	// scanned: the scan epoch its answer belongs to, and the answer. A
 	// check runs at most once per field, whatever the number of matches.
@@ -122,6 +124,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 			e.uaAllow = append(e.uaAllow, s)
 		}
 	}
+	e.uaAllowM = newMatcher(e.uaAllow)
 	for _, s := range cfg.Allow.Paths {
 		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
 			e.pathAllow = append(e.pathAllow, s)
@@ -519,11 +522,16 @@ func (e *Engine) uaInfoFor(ua string) *uaInfo {
 		return info
 	}
 	nua := e.norm(&e.rbuf, ua, false)
-	for _, a := range e.uaAllow {
-		if strings.Contains(nua, a) {
-			info.allowedAs = a
-			break
+	// The first entry in list order that the user agent holds.
+	first := int32(-1)
+	e.uaMatches = e.uaAllowM.scan(nua, e.uaMatches[:0])
+	for _, mt := range e.uaMatches {
+		if first < 0 || mt.id < first {
+			first = mt.id
 		}
+	}
+	if first >= 0 {
+		info.allowedAs = e.uaAllow[first]
 	}
 	saved := e.found
 	e.found = [numRules]found{}
