@@ -101,9 +101,9 @@
 // the target of a GET to at most four targets, all with the same page of
 // the site as referer, is marked (Actor.Planted, part of its group's
 // behaviour); SeparatePlanted, over the whole run, takes the marked clients
-// out where at least MinPlantedVisitors share a page and its targets, and
-// reports the page instead (evidence.PlantedPage). planted.go says what
-// ends the mark and what the minimum costs.
+// out where at least MinPlantedVisitors (of as many networks) share a page
+// and its targets, and reports the page instead (evidence.PlantedPage).
+// planted.go says what ends the mark and what the minimum costs.
 //
 // Address rotation is judged on rows, per chunk: Parse keeps each IPv4 /24
 // and IPv6 /48 in one chunk, and Result merges the addresses of a scan that

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"hash/maphash"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,8 +32,9 @@ import (
 // The mark alone changes nothing: a lone attacker can browse, forge a
 // same-site referer and send a payload. SeparatePlanted, over the whole
 // run, takes out the marked actors only where at least MinPlantedVisitors
-// clients share the same page and the same targets, and reports the page
-// instead (evidence.PlantedPage), at the payloads' severity.
+// clients, of as many networks (an IPv6 client's /48 is one), share the
+// same page and the same targets, and reports the page instead
+// (evidence.PlantedPage), at the payloads' severity.
 //
 // What it costs: that many attackers who each browse, forge the same
 // referer and send the same few payloads become one planted-page finding
@@ -165,20 +167,27 @@ func (p *Planted) Took(groups []string) bool {
 }
 
 // SeparatePlanted takes the visitors of planted pages out of a run's
-// evidence (ev as MergeChunks made it, before Campaigns): where at least
-// MinPlantedVisitors clients, detailed or in groups, carry the same planted
-// mark, they are removed from ev (its Counts move them to Planted) and their
-// page is returned instead. Marked clients of a page with fewer visitors
-// stay as they were.
+// evidence (ev as merged, before Campaigns): where at least
+// MinPlantedVisitors clients of as many networks (plantedNetwork), detailed
+// or in groups, carry the same planted mark, they are removed from ev (its
+// Counts move them to Planted) and their page is returned instead. Marked
+// clients of a page with fewer visitors stay as they were.
 func SeparatePlanted(ev *evidence.Chunk) *Planted {
 	out := &Planted{took: map[string]bool{}}
 	byKey := map[string]*evidence.PlantedPage{}
+	nets := map[string]map[string]bool{} // per key, up to MinPlantedVisitors networks
 	add := func(p *evidence.Planted, o evidence.PlantedPage) {
 		k := p.Key()
 		if byKey[k] == nil {
 			byKey[k] = &evidence.PlantedPage{Planted: *p, Categories: []evidence.Category{}}
+			nets[k] = map[string]bool{}
 		}
 		byKey[k].Add(&o)
+		for _, m := range o.Members {
+			if len(nets[k]) < MinPlantedVisitors {
+				nets[k][plantedNetwork(m)] = true
+			}
+		}
 	}
 	for _, as := range [][]evidence.Actor{ev.Suspicious, ev.Weak} {
 		for i := range as {
@@ -192,9 +201,10 @@ func SeparatePlanted(ev *evidence.Chunk) *Planted {
 			add(g.Planted, plantedOfGroup(g))
 		}
 	}
-	taken := func(p *evidence.Planted) bool {
-		return p != nil && byKey[p.Key()].Visitors >= MinPlantedVisitors
+	judged := func(k string) bool {
+		return byKey[k].Visitors >= MinPlantedVisitors && len(nets[k]) >= MinPlantedVisitors
 	}
+	taken := func(p *evidence.Planted) bool { return p != nil && judged(p.Key()) }
 	var moved evidence.Counts
 	takeActor := func(a evidence.Actor) bool {
 		if !taken(a.Planted) {
@@ -227,8 +237,8 @@ func SeparatePlanted(ev *evidence.Chunk) *Planted {
 	ev.Counts.Suspicious -= moved.Suspicious
 	ev.Counts.Weak -= moved.Weak
 	ev.Counts.Planted += moved.Suspicious + moved.Weak
-	for _, p := range byKey {
-		if p.Visitors >= MinPlantedVisitors {
+	for k, p := range byKey {
+		if judged(k) {
 			out.Pages = append(out.Pages, *p)
 		}
 	}
@@ -237,6 +247,24 @@ func SeparatePlanted(ev *evidence.Chunk) *Planted {
 		out.More, out.Pages = len(out.Pages)-maxPlantedPages, out.Pages[:maxPlantedPages]
 	}
 	return out
+}
+
+// plantedNetwork is the network a planted page's visitor is counted by
+// towards MinPlantedVisitors: an IPv4 address, or an IPv6 client's /48. A
+// /48 is one customer's site (a free tunnel broker hands one out), so the
+// /64s of one /48 are one party, not that many readers; IPv4 addresses are
+// scarce and shared out by providers, so neighbours are other people. A
+// group knows its first members only, so its networks are a lower bound:
+// the safe side.
+func plantedNetwork(actor string) string {
+	p, err := netip.ParsePrefix(actor)
+	if err != nil {
+		return actor // an IPv4 address
+	}
+	if p.Addr().Is6() {
+		p, _ = p.Addr().Prefix(48)
+	}
+	return p.String()
 }
 
 // maxPlantedPages bounds the planted pages a run reports.

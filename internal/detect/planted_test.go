@@ -76,6 +76,13 @@ func TestPlanted(t *testing.T) {
 
 		{name: "four readers are too few", reqs: readers(MinPlantedVisitors-1, plantedPage, plantedPayloads...),
 			reported: []string{"100.64.0.1", "100.64.1.2", "100.64.2.3", "100.64.3.4"}},
+		{name: "readers of one /24 are as many", reqs: slices.Concat(from("100.64.9.1", readers(1, plantedPage, plantedPayloads...)),
+			from("100.64.9.2", readers(1, plantedPage, plantedPayloads...)), from("100.64.9.3", readers(1, plantedPage, plantedPayloads...)),
+			from("100.64.9.4", readers(1, plantedPage, plantedPayloads...)), from("100.64.9.5", readers(1, plantedPage, plantedPayloads...))),
+			planted: 5},
+		{name: "IPv6 readers of five /48s", reqs: ipv6Readers("2001:db8:%x:1::7", 5), planted: 5},
+		{name: "five /64s of one /48 are one party", reqs: ipv6Readers("2001:db8:1:%x::7", 5),
+			reported: []string{"2001:db8:1::/64", "2001:db8:1:4::/64"}},
 		{name: "a lone forged referer", reqs: slices.Concat(readers(1, plantedPage, plantedPayloads...), manyVisits(30)), reported: []string{"100.64.0.1"}},
 		{name: "a reader with a second payload",
 			reqs:    slices.Concat(readers(10, plantedPage, plantedPayloads...), from(attacker, readers(1, plantedPage, plantedPayloads[0], plantedPayloads[1], "/?id=1%27%20or%20%271%27=%271"))),
@@ -135,6 +142,16 @@ func TestPlanted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ipv6Readers are n readers of the page from format's addresses (%x the
+// reader's number).
+func ipv6Readers(format string, n int) []req {
+	var out []req
+	for i := range n {
+		out = append(out, from(fmt.Sprintf(format, i), readers(1, plantedPage, plantedPayloads...))...)
+	}
+	return out
 }
 
 // manyVisits are n ordinary visits that match no rule.
