@@ -370,7 +370,7 @@ func (e *Engine) remember(q *request, hit bool) {
 	if q.st.rich == nil {
 		e.rich++
 	}
-	rs := q.st.richState(&e.cfg)
+	rs := q.st.richState()
 	rs.topPaths.add(e.strs.own(truncate(r.Path, maxTopValue)))
 	rs.topUAs.add(q.ua.ua)
 	if q.ua.allowedAs != "" && rs.claimedUA == "" {

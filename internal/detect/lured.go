@@ -110,7 +110,7 @@ func (e *Engine) lured(st *actorState, hits, weak []evidence.Hit) bool {
 	rs := st.rich
 	l := &rs.lure
 	if !browsedLikePerson(st) || l.ref == 0 || l.mixed || l.strange ||
-		(l.ref != st.siteRef && !l.hostOK) || rs.probe.total > 3 || len(rs.probeSet) > 1 {
+		(l.ref != st.siteRef && !l.hostOK) || rs.probe.events() > 3 || len(rs.probeSet) > 1 {
 		return false
 	}
 	for _, h := range slices.Concat(hits, weak) {

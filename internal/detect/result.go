@@ -346,7 +346,7 @@ func (e *Engine) evaluate(st *actorState) (hits, weak []evidence.Hit) {
 		j.claimed = fmt.Sprintf("; the client claims to be %s, which is allowlisted for volume rules only, not for attack payloads", rs.claimedUA)
 	}
 	for id, ru := range rules {
-		r := rs.rules[id]
+		r := rs.rules.get(ruleID(id))
 		j.rule, j.r, j.caught = ru, r, ""
 		if !ru.ownState {
 			if r == nil || (r.count == 0 && r.okCount() == 0) {

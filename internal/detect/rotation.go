@@ -153,12 +153,12 @@ func rotationCandidate(key netip.Prefix, st *actorState) (rotationMember, string
 			paths = append(paths, h)
 		}
 	}
-	for _, h := range rs.probe.hs {
+	for _, h := range rs.probe.hashes() {
 		add(h)
 	}
-	for id, r := range rs.rules {
-		if r != nil && rules[id].kind == kindPresence {
-			for _, h := range r.hashes {
+	for _, e := range rs.rules {
+		if rules[e.id].kind == kindPresence {
+			for _, h := range e.r.hashes {
 				add(h)
 			}
 		}
@@ -200,7 +200,7 @@ func (e *Engine) rotation(k rotationKey, ms []rotationMember) (rotation, bool) {
 		}
 		r.members = append(r.members, m.key)
 		r.st.merge(m.st)
-		probes += m.st.rich.probe.total
+		probes += m.st.rich.probe.events()
 		most = max(most, len(m.paths))
 		if s := firstSample(m.st.rich); s != nil && len(samples) < maxSamples {
 			samples = append(samples, *s)
@@ -225,10 +225,8 @@ func (e *Engine) rotation(k rotationKey, ms []rotationMember) (rotation, bool) {
 // firstSample is the earliest sample any rule of rs kept.
 func firstSample(rs *richState) *evidence.Sample {
 	var best *evidence.Sample
-	for _, r := range rs.rules {
-		if r == nil {
-			continue
-		}
+	for _, e := range rs.rules {
+		r := e.r
 		for i := range r.samples {
 			if best == nil || r.samples[i].Time.Before(best.Time) {
 				best = &r.samples[i]
@@ -375,7 +373,7 @@ func (s *actorState) merge(o *actorState) {
 	s.paths.merge(&o.paths)
 	if o.rich != nil {
 		if s.rich == nil {
-			s.rich = newRichState(o.rich.probe.length, o.rich.brute.length)
+			s.rich = newRichState()
 		}
 		s.rich.merge(o.rich)
 	}
@@ -420,8 +418,8 @@ func (rs *richState) merge(o *richState) {
 	for _, c := range o.topUAs.slots {
 		rs.topUAs.addN(c.Value, c.N)
 	}
-	rs.probe.merge(&o.probe)
-	rs.brute.merge(&o.brute)
+	rs.probe = mergeWindow(rs.probe, o.probe)
+	rs.brute = mergeWindow(rs.brute, o.brute)
 	rs.successes += o.successes
 	for _, n := range o.successSizes {
 		rs.successSizes = appendSize(rs.successSizes, n)
@@ -429,11 +427,21 @@ func (rs *richState) merge(o *richState) {
 	for _, p := range o.probeSet {
 		rs.addProbe(p)
 	}
-	for id, r := range o.rules {
-		if r != nil {
-			rs.rule(ruleID(id)).merge(r)
-		}
+	for _, e := range o.rules {
+		rs.rule(e.id).merge(e.r)
 	}
+}
+
+// mergeWindow is w with o's events added, either of them nil.
+func mergeWindow(w, o *window) *window {
+	if o == nil {
+		return w
+	}
+	if w == nil {
+		w = &window{length: o.length, distinct: o.distinct}
+	}
+	w.merge(o)
+	return w
 }
 
 func (w *window) merge(o *window) {

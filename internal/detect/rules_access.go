@@ -141,13 +141,13 @@ var ruleStuffing = rule{
 		}
 		var samples []evidence.Sample
 		for _, id := range []ruleID{rBrute, rStuffing} {
-			if r := j.rs.rules[id]; r != nil && len(r.samples) > len(samples) {
+			if r := j.rs.rules.get(id); r != nil && len(r.samples) > len(samples) {
 				samples = r.samples
 			}
 		}
 		return verdict{count: n, samples: samples,
 			reason: fmt.Sprintf("%d login POST%s (%d failed: 401/403/429 or 4xx) and no other request (no page, asset or API call) from %s to %s: alone, a person's typo; many addresses doing only this are a credential-stuffing campaign",
-				n, plural(int(n)), j.rs.brute.total, time.Unix(0, j.st.first).UTC().Format(time.RFC3339), time.Unix(0, j.st.last).UTC().Format(time.RFC3339)),
+				n, plural(int(n)), j.rs.brute.events(), time.Unix(0, j.st.first).UTC().Format(time.RFC3339), time.Unix(0, j.st.last).UTC().Format(time.RFC3339)),
 		}, true
 	},
 }

@@ -55,10 +55,10 @@ var ruleHTTPProbing = rule{
 			*f = found{hit: true}
 		}
 	},
-	record:   windowRecord(func(rs *richState) *window { return &rs.probe }),
+	record:   windowRecord((*richState).probeWindow),
 	ownState: true,
 	// Half the threshold is worth a weak hit.
-	eval: windowEval(func(rs *richState) *window { return &rs.probe }, 2,
+	eval: windowEval(func(rs *richState) *window { return rs.probe }, 2,
 		func(j *judge, n int, from string, total int64) string {
 			return fmt.Sprintf("%d distinct failing non-static paths (400/403/404/405/410) within %s of log time from %s (threshold %d; %d failing requests in all)",
 				n, durationString(j.cfg.ProbingWindow), from, j.cfg.ProbingDistinctPaths, total)
@@ -172,10 +172,10 @@ var ruleBruteForce = rule{
 			*f = found{}
 		}
 	},
-	record:   windowRecord(func(rs *richState) *window { return &rs.brute }),
+	record:   windowRecord((*richState).bruteWindow),
 	ownState: true,
 	// A third of the threshold is worth a weak hit.
-	eval: windowEval(func(rs *richState) *window { return &rs.brute }, 3,
+	eval: windowEval(func(rs *richState) *window { return rs.brute }, 3,
 		func(j *judge, n int, from string, total int64) string {
 			return fmt.Sprintf("%d failed logins (401/403/429 or failed POST on a login endpoint) within %s of log time from %s (threshold %d; %d in all)",
 				n, durationString(j.cfg.BruteForceWindow), from, j.cfg.BruteForceFailures, total)
@@ -185,9 +185,9 @@ var ruleBruteForce = rule{
 // windowRecord is the record hook of a rule that counts in a window of the
 // actor's evidence (pick): the request's time, and its path when the window
 // counts distinct paths.
-func windowRecord(pick func(*richState) *window) func(q *request, rs *richState, id ruleID, _ found) bool {
+func windowRecord(pick func(*richState, *Config) *window) func(q *request, rs *richState, id ruleID, _ found) bool {
 	return func(q *request, rs *richState, id ruleID, _ found) bool {
-		w := pick(rs)
+		w := pick(rs, q.cfg)
 		var h uint64
 		if w.distinct {
 			h = maphash.String(q.seed, q.npath)
@@ -206,7 +206,7 @@ func windowEval(pick func(*richState) *window, weakDiv int,
 	threshold func(*Config) int) func(j *judge) (verdict, bool) {
 	return func(j *judge) (verdict, bool) {
 		w := pick(j.rs)
-		if w.total == 0 {
+		if w.events() == 0 {
 			return verdict{}, false
 		}
 		n, at := w.evaluate()

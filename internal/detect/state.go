@@ -74,20 +74,31 @@ func (s *actorState) statuses() map[string]int64 {
 	return m
 }
 
-func (s *actorState) richState(cfg *Config) *richState {
+func (s *actorState) richState() *richState {
 	if s.rich == nil {
-		s.rich = newRichState(int64(cfg.ProbingWindow), int64(cfg.BruteForceWindow))
+		s.rich = newRichState()
 	}
 	return s.rich
 }
 
-func newRichState(probe, brute int64) *richState {
-	return &richState{
-		topPaths: topK{max: topPathSlots},
-		topUAs:   topK{max: topUASlots},
-		probe:    window{length: probe, distinct: true},
-		brute:    window{length: brute},
+func newRichState() *richState {
+	return &richState{topPaths: topK{max: topPathSlots}, topUAs: topK{max: topUASlots}}
+}
+
+// probeWindow and bruteWindow are the windows of the probing and brute-force
+// rules, made when the first event comes (most actors have neither).
+func (rs *richState) probeWindow(cfg *Config) *window {
+	if rs.probe == nil {
+		rs.probe = &window{length: int64(cfg.ProbingWindow), distinct: true}
 	}
+	return rs.probe
+}
+
+func (rs *richState) bruteWindow(cfg *Config) *window {
+	if rs.brute == nil {
+		rs.brute = &window{length: int64(cfg.BruteForceWindow)}
+	}
+	return rs.brute
 }
 
 // distinctSet counts distinct path hashes (pathSketchHash): exactly up to
@@ -163,11 +174,11 @@ func (d *distinctSet) count() int {
 
 // richState is the full evidence of an actor that matters.
 type richState struct {
-	rules        [numRules]*ruleState
+	rules        ruleSet
 	topPaths     topK
 	topUAs       topK
-	probe        window
-	brute        window
+	probe        *window // nil until an event (probeWindow)
+	brute        *window
 	successes    int64
 	successSizes []int64  // distinct sizes of those answers, up to 4
 	claimedUA    string   // allowlisted UA the actor claimed, for reasons
@@ -181,11 +192,38 @@ type richState struct {
 	enum    *enumState
 }
 
-func (rs *richState) rule(id ruleID) *ruleState {
-	if rs.rules[id] == nil {
-		rs.rules[id] = &ruleState{}
+func (rs *richState) rule(id ruleID) *ruleState { return rs.rules.add(id) }
+
+// ruleSet is the evidence of the few rules that matched an actor, in rule
+// order: a slice of them, not an array of every rule, because a million
+// actors with three rules each are common and an array costs 200 bytes
+// each.
+type ruleSet []ruleEntry
+
+type ruleEntry struct {
+	id ruleID
+	r  *ruleState
+}
+
+// get returns the rule's evidence, nil when it has none.
+func (s ruleSet) get(id ruleID) *ruleState {
+	for _, e := range s {
+		if e.id == id {
+			return e.r
+		}
 	}
-	return rs.rules[id]
+	return nil
+}
+
+// add returns the rule's evidence, made if need be.
+func (s *ruleSet) add(id ruleID) *ruleState {
+	if r := s.get(id); r != nil {
+		return r
+	}
+	i, _ := slices.BinarySearchFunc(*s, id, func(e ruleEntry, id ruleID) int { return int(e.id) - int(id) })
+	r := &ruleState{}
+	*s = slices.Insert(*s, i, ruleEntry{id, r})
+	return r
 }
 
 // rate counts requests in 10-second slots of log time over a ring of two
@@ -495,6 +533,22 @@ type window struct {
 	best     int
 	bestAt   int64
 	total    int64
+}
+
+// events is how many events the window was given; a nil window has none.
+func (w *window) events() int64 {
+	if w == nil {
+		return 0
+	}
+	return w.total
+}
+
+// hashes are the path hashes the window holds; none for a nil window.
+func (w *window) hashes() []uint64 {
+	if w == nil {
+		return nil
+	}
+	return w.hs
 }
 
 func (w *window) add(t int64, h uint64) {
