@@ -2,6 +2,7 @@ package awsenv
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -125,5 +126,29 @@ func setEnv(t *testing.T, region string, env map[string]string, clear ...string)
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
+	}
+}
+
+func TestSetMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	tests := []struct {
+		env  map[string]string
+		want int64
+	}{
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024"}, 1024 << 20 * 4 / 5},
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "GOMEMLIMIT": "512MiB"}, 0},
+		{map[string]string{}, 0},
+		{map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"}, 0},
+	}
+	for _, tt := range tests {
+		before := debug.SetMemoryLimit(-1)
+		got := setMemoryLimit(func(k string) string { return tt.env[k] })
+		if got != tt.want {
+			t.Errorf("%v: limit %d, want %d", tt.env, got, tt.want)
+		}
+		now := debug.SetMemoryLimit(-1)
+		if (tt.want != 0 && now != tt.want) || (tt.want == 0 && now != before) {
+			t.Errorf("%v: runtime limit %d (was %d), want %d", tt.env, now, before, tt.want)
+		}
 	}
 }

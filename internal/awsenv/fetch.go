@@ -75,6 +75,7 @@ func Fetcher(ctx context.Context) (*fetch.Fetcher, error) {
 
 // StartFetch runs the scheduled fetch as the Lambda handler.
 func StartFetch() {
+	setMemoryLimit(os.Getenv)
 	f, err := Fetcher(context.Background())
 	if err != nil {
 		slog.Error("configuration", "function", "fetch", "err", err)

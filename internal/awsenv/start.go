@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -21,6 +23,7 @@ type Stage[In, Out any] func(*pipeline.Stages, context.Context, In) (Out, error)
 // stage's transient AWS failure is returned as *pipeline.TransientError, the
 // error the state machine retries.
 func Start[In, Out any](name string, stage Stage[In, Out], parts ...Part) {
+	setMemoryLimit(os.Getenv)
 	st, err := Stages(context.Background(), parts...)
 	if err != nil {
 		slog.Error("configuration", "stage", name, "err", err)
@@ -30,4 +33,26 @@ func Start[In, Out any](name string, stage Stage[In, Out], parts ...Part) {
 		out, err := stage(st, ctx, in)
 		return out, stageError(err)
 	})
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit below the
+// function's memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB), so that the
+// collector works harder before Lambda would kill the function, as the CLI's
+// limit does on a laptop: a stage's memory is bounded by design (engine
+// budgets, bounded evidence), and the limit keeps the garbage collector's
+// headroom inside the function. GOMEMLIMIT, when set, wins. It returns the
+// limit set, 0 for none.
+func setMemoryLimit(getenv func(string) string) int64 {
+	if getenv("GOMEMLIMIT") != "" {
+		return 0
+	}
+	mb, err := strconv.ParseInt(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), 10, 64)
+	if err != nil || mb <= 0 {
+		return 0
+	}
+	// The runtime, the SDK's buffers and the stack sit outside the Go
+	// heap's accounting only in part: leave a fifth for them.
+	limit := mb << 20 * 4 / 5
+	debug.SetMemoryLimit(limit)
+	return limit
 }
