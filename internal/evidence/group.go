@@ -80,14 +80,20 @@ func (g *Group) Merge(o *Group) {
 	g.Clients += o.Clients
 	g.Requests += o.Requests
 	g.Failures += o.Failures
-	if g.FirstSeen.IsZero() || (!o.FirstSeen.IsZero() && o.FirstSeen.Before(g.FirstSeen)) {
-		g.FirstSeen = o.FirstSeen
-	}
-	if o.LastSeen.After(g.LastSeen) {
-		g.LastSeen = o.LastSeen
-	}
+	widen(&g.FirstSeen, &g.LastSeen, o.FirstSeen, o.LastSeen)
 	g.Members = mergeFirst(g.Members, o.Members, MaxGroupMembers, strings.Compare)
 	g.Samples = mergeFirst(g.Samples, o.Samples, MaxGroupSamples, compareSample)
+}
+
+// widen stretches the span first..last to hold of..ol; a zero time is no
+// bound.
+func widen(first, last *time.Time, of, ol time.Time) {
+	if first.IsZero() || (!of.IsZero() && of.Before(*first)) {
+		*first = of
+	}
+	if ol.After(*last) {
+		*last = ol
+	}
 }
 
 // mergeFirst is the n smallest distinct items of a and b.

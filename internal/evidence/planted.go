@@ -58,12 +58,7 @@ func (p *PlantedPage) Add(o *PlantedPage) {
 	p.Requests += o.Requests
 	p.Severity = max(p.Severity, o.Severity)
 	p.Categories = UnionCategories(p.Categories, o.Categories)
-	if p.FirstSeen.IsZero() || (!o.FirstSeen.IsZero() && o.FirstSeen.Before(p.FirstSeen)) {
-		p.FirstSeen = o.FirstSeen
-	}
-	if o.LastSeen.After(p.LastSeen) {
-		p.LastSeen = o.LastSeen
-	}
+	widen(&p.FirstSeen, &p.LastSeen, o.FirstSeen, o.LastSeen)
 	p.Members = mergeFirst(p.Members, o.Members, MaxGroupMembers, strings.Compare)
 	p.Samples = firstPerTarget(append(slices.Clone(p.Samples), o.Samples...))
 }
